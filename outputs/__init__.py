@@ -1,0 +1,1 @@
+"""Writers of publishable artefacts: GeoPackage with QGIS styles, report."""

@@ -1,0 +1,480 @@
+"""Atomic GeoPackage 1.2 publisher: all layers in one file, with default QGIS styles."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import secrets
+import sqlite3
+import xml.etree.ElementTree as ET
+from collections.abc import Mapping
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from outputs.styles import geometry_family, style_for
+
+__all__ = [
+    "GEOMETRY_COLUMN",
+    "GPKG_APPLICATION_ID",
+    "GPKG_USER_VERSION",
+    "LAYER_STYLES_DDL",
+    "publish_geopackage",
+    "read_layer_styles",
+    "style_for",
+]
+
+LAYER_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+"""Allowed layer (table) names: they become SQLite identifiers, nothing else passes."""
+
+_RESERVED_PREFIXES = ("gpkg_", "rtree_", "sqlite_")
+STYLE_TABLE = "layer_styles"
+
+GEOMETRY_COLUMN = "geom"
+"""Geometry column written for every layer (GDAL's GPKG default, set explicitly)."""
+
+GPKG_APPLICATION_ID = 0x47504B47  # 'GPKG'
+GPKG_USER_VERSION = 10200  # GeoPackage 1.2.0; GDAL 3.12 would write 1.4 (10400)
+
+LAYER_STYLES_DDL = (
+    "CREATE TABLE layer_styles ("
+    "id INTEGER PRIMARY KEY AUTOINCREMENT, "
+    "f_table_catalog TEXT(256), "
+    "f_table_schema TEXT(256), "
+    "f_table_name TEXT(256), "
+    "f_geometry_column TEXT(256), "
+    "styleName TEXT(30), "
+    "styleQML TEXT, "
+    "styleSLD TEXT, "
+    "useAsDefault BOOLEAN, "
+    "description TEXT, "
+    "owner TEXT(30), "
+    "ui TEXT, "
+    "update_time DATETIME DEFAULT CURRENT_TIMESTAMP)"
+)
+"""The ``layer_styles`` table exactly as QGIS creates it in a GeoPackage."""
+
+_LAYER_STYLES_COLUMNS = [
+    "id",
+    "f_table_catalog",
+    "f_table_schema",
+    "f_table_name",
+    "f_geometry_column",
+    "styleName",
+    "styleQML",
+    "styleSLD",
+    "useAsDefault",
+    "description",
+    "owner",
+    "ui",
+    "update_time",
+]
+
+# GeoPackage's DATETIME format (as in gpkg_contents.last_change).
+_NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+
+
+# ------------------------------------------------------------------------ validation
+
+
+def _check_layer_name(name: object) -> str:
+    if not isinstance(name, str) or not LAYER_NAME_PATTERN.match(name):
+        raise ValueError(
+            f"layer name {name!r} is not allowed: names become SQLite table names and "
+            f"must match {LAYER_NAME_PATTERN.pattern} (lower-case letter first, then "
+            "lower-case letters, digits or '_', at most 63 characters). Rename it, "
+            "e.g. 'location_quotients'."
+        )
+    if name == STYLE_TABLE or name.startswith(_RESERVED_PREFIXES):
+        raise ValueError(
+            f"layer name {name!r} is reserved by GeoPackage or QGIS ({STYLE_TABLE!r} "
+            f"and the prefixes {list(_RESERVED_PREFIXES)}). Choose another name."
+        )
+    return name
+
+
+def _check_layers(
+    layers: Mapping[str, gpd.GeoDataFrame],
+) -> dict[str, gpd.GeoDataFrame]:
+    if not isinstance(layers, Mapping):
+        raise TypeError(
+            f"layers must be a mapping of layer name to GeoDataFrame; got "
+            f"{type(layers).__name__}. Pass e.g. {{'regions': regions_gdf}}."
+        )
+    if not layers:
+        raise ValueError(
+            "layers is empty, so there is nothing to publish. Pass at least one layer."
+        )
+    checked: dict[str, gpd.GeoDataFrame] = {}
+    for name, gdf in layers.items():
+        _check_layer_name(name)
+        if not isinstance(gdf, gpd.GeoDataFrame):
+            raise TypeError(
+                f"layer {name!r} must be a geopandas.GeoDataFrame; got "
+                f"{type(gdf).__name__}. Build one with "
+                "gpd.GeoDataFrame(df, geometry=...)."
+            )
+        try:
+            crs = gdf.geometry.crs
+        except AttributeError:
+            raise ValueError(
+                f"layer {name!r} has no active geometry column; columns found: "
+                f"{list(gdf.columns)[:12]}. Call gdf.set_geometry(...) first."
+            ) from None
+        if crs is None:
+            raise ValueError(
+                f"layer {name!r} has no CRS, and every published layer must declare "
+                "one. Set it with gdf.set_crs(...) (the analysis CRS) before "
+                "publishing."
+            )
+        checked[name] = gdf
+    return checked
+
+
+def _check_titles(
+    descriptions: Mapping[str, tuple[str, str]] | None, layers: Mapping[str, object]
+) -> dict[str, tuple[str, str]]:
+    """Title (gpkg_contents.identifier) and abstract of every layer, checked unique."""
+    descriptions = {} if descriptions is None else descriptions
+    unknown = sorted(set(descriptions) - set(layers))
+    if unknown:
+        raise ValueError(
+            f"descriptions names layer(s) {unknown} that are not in layers "
+            f"({sorted(layers)}). Fix the layer names or drop those entries."
+        )
+    titles: dict[str, tuple[str, str]] = {}
+    for name in layers:
+        entry = descriptions.get(name, (name, ""))
+        if (
+            not isinstance(entry, tuple)
+            or len(entry) != 2
+            or not all(isinstance(part, str) for part in entry)
+        ):
+            raise TypeError(
+                f"descriptions[{name!r}] must be a (title, abstract) tuple of two "
+                f"strings; got {entry!r}."
+            )
+        titles[name] = entry
+    seen: dict[str, str] = {STYLE_TABLE: STYLE_TABLE}
+    for name, (title, _abstract) in titles.items():
+        if title in seen:
+            raise ValueError(
+                f"layer {name!r} has title {title!r}, which is already the title of "
+                f"{seen[title]!r}; GeoPackage identifiers must be unique. Give each "
+                "layer its own title."
+            )
+        seen[title] = name
+    return titles
+
+
+def _check_styles(
+    styles: Mapping[str, str] | None, layers: Mapping[str, gpd.GeoDataFrame]
+) -> dict[str, str]:
+    """QML per layer: the given ones (checked to be QGIS documents), else defaults."""
+    styles = {} if styles is None else styles
+    unknown = sorted(set(styles) - set(layers))
+    if unknown:
+        raise ValueError(
+            f"styles names layer(s) {unknown} that are not in layers "
+            f"({sorted(layers)}). Fix the layer names or drop those entries."
+        )
+    resolved: dict[str, str] = {}
+    for name, gdf in layers.items():
+        if name in styles:
+            qml = styles[name]
+            if not isinstance(qml, str):
+                raise TypeError(
+                    f"styles[{name!r}] must be a QML document as str; got "
+                    f"{type(qml).__name__}."
+                )
+            try:
+                root = ET.fromstring(qml)
+            except ET.ParseError as error:
+                raise ValueError(
+                    f"styles[{name!r}] is not well-formed XML ({error}). Pass a QML "
+                    "document saved by QGIS or built by outputs.styles."
+                ) from None
+            if root.tag != "qgis":
+                raise ValueError(
+                    f"styles[{name!r}] has root element <{root.tag}>, but a QGIS style "
+                    "document has <qgis>. Pass a .qml document, not SLD."
+                )
+            resolved[name] = qml
+        else:
+            qml = style_for(name, gdf)
+            if qml is not None:
+                resolved[name] = qml
+    return resolved
+
+
+def _check_path(path: str | os.PathLike[str]) -> Path:
+    path = Path(path)
+    if path.suffix.lower() != ".gpkg":
+        raise ValueError(
+            f"path must end in .gpkg (GeoPackage requirement, and QGIS relies on it); "
+            f"got {str(path)!r}. Use e.g. 'published/agglomeration.gpkg'."
+        )
+    if path.exists() and not path.is_file():
+        raise ValueError(
+            f"path {str(path)!r} exists and is not a file. Choose a file path."
+        )
+    return path
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _frame_to_write(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Named index levels become columns (unless already there); others are dropped."""
+    names = [n for n in gdf.index.names if n is not None and n not in gdf.columns]
+    if names:
+        return gdf.reset_index(level=names).reset_index(drop=True)
+    return gdf.reset_index(drop=True)
+
+
+def _write_layer(gdf: gpd.GeoDataFrame, tmp: Path, name: str, *, first: bool) -> None:
+    frame = _frame_to_write(gdf)
+    geometry = frame.geometry
+    geometry_type = None
+    if not (geometry.notna() & ~geometry.is_empty).any():
+        # No geometry to infer the type from (an empty layer, e.g. no cluster found):
+        # declare the type the default style draws, so QGIS applies that style.
+        family = geometry_family(name)
+        geometry_type = {"polygon": "MultiPolygon", "point": "Point"}.get(family or "")
+    try:
+        pyogrio.write_dataframe(
+            frame,
+            tmp,
+            layer=name,
+            driver="GPKG",
+            geometry_type=geometry_type,
+            # VERSION is a dataset creation option: it only applies when the file is
+            # created, i.e. with the first layer. Later layers keep the 1.2 header.
+            dataset_options={"VERSION": "1.2"} if first else None,
+            layer_options={"GEOMETRY_NAME": GEOMETRY_COLUMN, "SPATIAL_INDEX": "YES"},
+        )
+    except Exception as error:
+        error.add_note(f"while writing layer {name!r} of GeoPackage {str(tmp)!r}")
+        raise
+
+
+def _finish_geopackage(
+    tmp: Path, titles: Mapping[str, tuple[str, str]], styles: Mapping[str, str]
+) -> None:
+    """Titles, abstracts and the layer_styles table, in one SQLite transaction."""
+    con = sqlite3.connect(tmp)
+    try:
+        (application_id,) = con.execute("PRAGMA application_id").fetchone()
+        (user_version,) = con.execute("PRAGMA user_version").fetchone()
+        if (application_id, user_version) != (GPKG_APPLICATION_ID, GPKG_USER_VERSION):
+            raise RuntimeError(
+                f"GDAL wrote application_id {application_id:#x} and user_version "
+                f"{user_version}, not GeoPackage 1.2 ({GPKG_APPLICATION_ID:#x}, "
+                f"{GPKG_USER_VERSION}); the VERSION=1.2 creation option was ignored. "
+                "Check the GDAL bundled with pyogrio."
+            )
+        with con:
+            for name, (title, abstract) in titles.items():
+                con.execute(
+                    "UPDATE gpkg_contents SET identifier = ?, description = ? "
+                    "WHERE table_name = ?",
+                    (title, abstract, name),
+                )
+            if not styles:
+                return
+            con.execute(LAYER_STYLES_DDL)
+            # QGIS creates the table through OGR, which registers it as attributes.
+            con.execute(
+                "INSERT INTO gpkg_contents (table_name, data_type, identifier, "
+                f"description, last_change) VALUES (?, 'attributes', ?, '', {_NOW})",
+                (STYLE_TABLE, STYLE_TABLE),
+            )
+            geometry_columns = dict(
+                con.execute("SELECT table_name, column_name FROM gpkg_geometry_columns")
+            )
+            for name, qml in styles.items():
+                con.execute(
+                    "INSERT INTO layer_styles (f_table_catalog, f_table_schema, "
+                    "f_table_name, f_geometry_column, styleName, styleQML, styleSLD, "
+                    "useAsDefault, description, owner, ui, update_time) "
+                    f"VALUES ('', '', ?, ?, ?, ?, '', 1, ?, '', NULL, {_NOW})",
+                    (
+                        name,
+                        geometry_columns[name],
+                        name,
+                        qml,
+                        f"Default style of {name}, written by agglo",
+                    ),
+                )
+    finally:
+        con.close()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename durable (POSIX); a no-op where directories cannot be opened."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _remove_temporary(tmp: Path) -> None:
+    for leftover in (
+        tmp,
+        *(tmp.with_name(tmp.name + s) for s in ("-journal", "-wal", "-shm")),
+    ):
+        with contextlib.suppress(FileNotFoundError):
+            leftover.unlink()
+
+
+def publish_geopackage(
+    layers: Mapping[str, gpd.GeoDataFrame],
+    path: Path,
+    *,
+    styles: Mapping[str, str] | None = None,
+    descriptions: Mapping[str, tuple[str, str]] | None = None,
+) -> Path:
+    """Write all layers into one GeoPackage 1.2 with default QGIS styles, atomically.
+
+    Parameters
+    ----------
+    layers : mapping of str to geopandas.GeoDataFrame
+        Layer name to data, written in this order. Names must match
+        ``^[a-z][a-z0-9_]{0,62}$`` and not be reserved (``layer_styles``, ``gpkg_*``,
+        ``rtree_*``, ``sqlite_*``). Every frame needs a CRS. Named index levels are
+        written as columns; unnamed ones are dropped. Frames are not modified.
+    path : pathlib.Path
+        Destination ``.gpkg``; its folder is created if needed. An existing file is
+        replaced only once the new one is complete.
+    styles : mapping of str to str, optional
+        QML document per layer, replacing the default of `outputs.styles.style_for`
+        (``lisa``, ``location_quotients``, ``regions``, ``clusters``, ``firms``).
+        Layers with neither get no style row.
+    descriptions : mapping of str to (str, str), optional
+        ``(title, abstract)`` per layer, stored as ``gpkg_contents.identifier`` and
+        ``description`` (defaults: the layer name and ``''``). Titles must be unique.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    ValueError
+        On a bad layer name, a layer without CRS, unknown names in ``styles`` or
+        ``descriptions``, duplicate titles, a style that is not a QGIS document, a
+        default style whose columns or geometry type the layer lacks, or a path not
+        ending in ``.gpkg``.
+    TypeError
+        If a layer is not a GeoDataFrame or a description is not two strings.
+
+    Notes
+    -----
+    The file is built as ``.<name>.tmp-<pid>-<random>.gpkg`` in the destination
+    folder: layers (pyogrio, ``VERSION=1.2``, geometry column ``geom``), then titles
+    and the ``layer_styles`` table (QGIS's layout, registered in ``gpkg_contents``
+    as ``attributes``; ``f_table_catalog`` and ``f_table_schema`` are ``''``,
+    ``useAsDefault`` is 1). The file is fsynced and renamed onto ``path`` with
+    ``os.replace``. On any error the temporary file is removed and an existing
+    ``path`` is left as it was. ``gpd.list_layers`` on the result also lists the
+    ``layer_styles`` table (geometry type ``None``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from shapely.geometry import box
+    >>> regions = gpd.GeoDataFrame({"region_id": ["a"], "employment": [10]},
+    ...     geometry=[box(0, 0, 1000, 1000)], crs="EPSG:32617")
+    >>> out = publish_geopackage({"regions": regions},
+    ...     Path(tempfile.mkdtemp()) / "agglomeration.gpkg")
+    >>> read_layer_styles(out)[["f_table_name", "f_geometry_column", "useAsDefault"]]
+      f_table_name f_geometry_column  useAsDefault
+    0      regions              geom             1
+    """
+    path = _check_path(path)
+    frames = _check_layers(layers)
+    titles = _check_titles(descriptions, frames)
+    qml = _check_styles(styles, frames)
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Ends in .gpkg too: GDAL warns about any other extension.
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}.gpkg")
+    try:
+        for i, (name, gdf) in enumerate(frames.items()):
+            _write_layer(gdf, tmp, name, first=i == 0)
+        _finish_geopackage(tmp, titles, qml)
+        _fsync(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        _remove_temporary(tmp)
+        raise
+    _fsync_directory(path.parent)
+    return path
+
+
+def read_layer_styles(path: Path) -> pd.DataFrame:
+    """The ``layer_styles`` table of a GeoPackage, one row per stored QGIS style.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A GeoPackage. Opened read-only; never created or modified.
+
+    Returns
+    -------
+    pandas.DataFrame
+        QGIS's columns (``id``, ``f_table_catalog``, ``f_table_schema``,
+        ``f_table_name``, ``f_geometry_column``, ``styleName``, ``styleQML``,
+        ``styleSLD``, ``useAsDefault``, ``description``, ``owner``, ``ui``,
+        ``update_time``) ordered by ``id``; no rows if the file has no such table.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from shapely.geometry import Point
+    >>> roads = gpd.GeoDataFrame({"n": [1]}, geometry=[Point(0, 0)], crs=32617)
+    >>> out = publish_geopackage({"roads": roads}, Path(tempfile.mkdtemp()) / "x.gpkg")
+    >>> len(read_layer_styles(out))  # unknown layer: no style invented
+    0
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"GeoPackage {str(path)!r} does not exist. Check the path, or publish "
+            "first."
+        )
+    uri = path.resolve().as_uri() + "?mode=ro"
+    con = sqlite3.connect(uri, uri=True)
+    try:
+        exists = con.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+            (STYLE_TABLE,),
+        ).fetchone()
+        if not exists:
+            return pd.DataFrame(columns=_LAYER_STYLES_COLUMNS)
+        return pd.read_sql_query("SELECT * FROM layer_styles ORDER BY id", con)
+    finally:
+        con.close()

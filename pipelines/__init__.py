@@ -1,0 +1,1 @@
+"""Dagster definitions: assets, checks, resources, IO managers, jobs and the CLI."""

@@ -1,0 +1,1 @@
+"""Assets by stage: ingest, geocode, indicators, clusters, ecosystem, publish."""

@@ -1,0 +1,142 @@
+"""Clusters: spatial weights, global Moran's I, LISA and Gi*, delineated clusters."""
+
+import dagster as dg
+import geopandas as gpd
+import pandas as pd
+from libpysal.graph import Graph
+
+from geo.autocorrelation import global_moran_table, lisa_table
+from geo.delineate import delineate_clusters
+from geo.weights import build_weights, isolates
+from pipelines.resources import StudyResource
+
+
+@dg.asset(group_name="clusters", kinds={"libpysal"})
+def region_weights(
+    context: dg.AssetExecutionContext,
+    study: StudyResource,
+    study_regions: gpd.GeoDataFrame,
+) -> Graph:
+    """Row-standardised spatial weights between study regions (libpysal Graph)."""
+    methods = study.load().methods
+    graph = build_weights(
+        study_regions,
+        methods.weights,
+        k=methods.knn_k,
+        threshold_m=methods.distance_band_m,
+    )
+    islands = isolates(graph)
+    context.add_output_metadata(
+        {
+            "method": methods.weights,
+            "regions": int(graph.n),
+            "links": int(graph.n_edges),
+            "mean_neighbours": round(float(graph.cardinalities.mean()), 2),
+            "isolates": dg.MetadataValue.json(islands),
+        }
+    )
+    return graph
+
+
+@dg.asset(group_name="clusters", kinds={"esda"})
+def global_moran(
+    context: dg.AssetExecutionContext,
+    study: StudyResource,
+    location_quotients: pd.DataFrame,
+    region_weights: Graph,
+) -> pd.DataFrame:
+    """Global Moran's I of the location quotient of every analysed industry."""
+    methods = study.load().methods
+    table = global_moran_table(
+        location_quotients,
+        region_weights,
+        value="lq",
+        permutations=methods.permutations,
+        seed=methods.seed,
+    )
+    context.add_output_metadata(
+        {
+            "dagster/row_count": len(table),
+            "moran_i": dg.MetadataValue.json(
+                {r.industry: round(float(r.moran_i), 4) for r in table.itertuples()}
+            ),
+            "permutations": methods.permutations,
+            "seed": methods.seed,
+        }
+    )
+    return table
+
+
+@dg.asset(group_name="clusters", kinds={"esda"})
+def lisa(
+    context: dg.AssetExecutionContext,
+    study: StudyResource,
+    location_quotients: pd.DataFrame,
+    region_weights: Graph,
+) -> pd.DataFrame:
+    """Local Moran (LISA) quadrants and Getis-Ord Gi* hot spots of the LQ, per region
+    and analysed industry, with permutation p-values adjusted for multiple testing."""
+    methods = study.load().methods
+    table = lisa_table(
+        location_quotients,
+        region_weights,
+        value="lq",
+        permutations=methods.permutations,
+        seed=methods.seed,
+        alpha=methods.alpha,
+        correction=methods.correction,
+    )
+    table = table.merge(
+        location_quotients[["region_id", "industry", "employment", "firms"]],
+        on=["region_id", "industry"],
+        how="left",
+    )
+    skipped = table.attrs.get("skipped_industries", {})
+    context.add_output_metadata(
+        {
+            "dagster/row_count": len(table),
+            "high_high": int((table["quadrant"] == "HH").sum()),
+            "hot_spots": int(table["hotspot"].str.startswith("hot").sum()),
+            "correction": methods.correction,
+            "alpha": methods.alpha,
+            "permutations": methods.permutations,
+            "seed": methods.seed,
+            "skipped_industries": dg.MetadataValue.json(skipped),
+        }
+    )
+    return table
+
+
+@dg.asset(group_name="clusters", kinds={"geopandas"})
+def localized_clusters(
+    context: dg.AssetExecutionContext,
+    study: StudyResource,
+    study_regions: gpd.GeoDataFrame,
+    lisa: pd.DataFrame,
+    region_weights: Graph,
+) -> gpd.GeoDataFrame:
+    """Localized clusters: connected significant High-High regions of one industry with
+    LQ above the study threshold, dissolved into one polygon each."""
+    methods = study.load().methods
+    clusters = delineate_clusters(
+        study_regions,
+        lisa,
+        region_weights,
+        alpha=methods.alpha,
+        min_lq=methods.min_lq,
+        min_regions=methods.min_cluster_regions,
+    )
+    context.add_output_metadata(
+        {
+            "dagster/row_count": len(clusters),
+            "clusters": dg.MetadataValue.md(
+                "\n".join(
+                    f"- {r.cluster_id}: {r.industry}, regions {r.regions}"
+                    for r in clusters.itertuples()
+                )
+                or "none"
+            ),
+            "min_lq": methods.min_lq,
+        }
+    )
+    return clusters

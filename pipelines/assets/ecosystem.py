@@ -1,0 +1,147 @@
+"""Ecosystem: interaction network in, per-cluster measures and maturity out."""
+
+import dagster as dg
+import geopandas as gpd
+import pandas as pd
+
+from data_sources.interactions import read_interactions
+from geo.classification import aggregate_codes
+from geo.ecosystem import cluster_members
+from geo.ecosystem import ecosystem_measures as compute_measures
+from geo.maturity import maturity_index
+from pipelines.resources import StudyResource
+
+ACTOR_COLUMNS = [
+    "actor_id",
+    "name",
+    "kind",
+    "firm_id",
+    "region_id",
+    "industry",
+    "founded",
+]
+TIE_COLUMNS = ["source", "target", "tie_type", "year", "weight", "via_coordinator"]
+
+
+@dg.multi_asset(
+    group_name="ecosystem",
+    outs={
+        "interaction_actors": dg.AssetOut(
+            kinds={"pandas"},
+            description="Actors: firms, research, government, finance, support bodies.",
+        ),
+        "interaction_ties": dg.AssetOut(
+            kinds={"pandas"},
+            description="Ties between actors with year, weight and type.",
+        ),
+        "interactions_rejected": dg.AssetOut(
+            kinds={"pandas"}, description="Quarantined actor and tie rows with reasons."
+        ),
+    },
+)
+def interaction_network(
+    context: dg.AssetExecutionContext,
+    study: StudyResource,
+    firms_in_regions: gpd.GeoDataFrame,
+):
+    spec = study.load()
+    if spec.interactions is None:
+        context.log.info(
+            "the study names no interaction data; ecosystem measures are null"
+        )
+        actors = pd.DataFrame(columns=ACTOR_COLUMNS)
+        ties = pd.DataFrame(columns=TIE_COLUMNS)
+        rejected = pd.DataFrame(columns=["file", "source_row", "record", "reason"])
+    else:
+        actors, ties, rejected = read_interactions(spec.interactions)
+        # Registry-linked firms take the region they were geocoded into when the
+        # actor file leaves it empty.
+        located = firms_in_regions.set_index("firm_id")["region_id"]
+        fill = actors["region_id"].replace("", pd.NA).isna() & actors["firm_id"].isin(
+            located.index
+        )
+        actors.loc[fill, "region_id"] = actors.loc[fill, "firm_id"].map(located)
+        # Industries are compared with cluster industries at the study's level.
+        actors["industry"] = aggregate_codes(
+            actors["industry"].replace("", pd.NA),
+            level=spec.classification.level,
+            scheme=spec.classification.scheme,
+        )
+    yield dg.Output(
+        actors, "interaction_actors", metadata={"dagster/row_count": len(actors)}
+    )
+    yield dg.Output(ties, "interaction_ties", metadata={"dagster/row_count": len(ties)})
+    yield dg.Output(
+        rejected, "interactions_rejected", metadata={"dagster/row_count": len(rejected)}
+    )
+
+
+@dg.asset(group_name="ecosystem", kinds={"networkx"})
+def ecosystem_measures(
+    context: dg.AssetExecutionContext,
+    study: StudyResource,
+    localized_clusters: gpd.GeoDataFrame,
+    interaction_actors: pd.DataFrame,
+    interaction_ties: pd.DataFrame,
+) -> pd.DataFrame:
+    """Collaboration, self-organisation, reputation and composition of each cluster's
+    actors; null with a note where the data cannot support a measure."""
+    spec = study.load()
+    regions_of = {
+        row.cluster_id: (row.industry, set(row.regions.split(",")))
+        for row in localized_clusters.itertuples()
+    }
+    members = cluster_members(
+        interaction_actors, interaction_ties, regions_of, year=spec.year
+    )
+    coordinators = [] if spec.interactions is None else spec.interactions.coordinators
+    coordinator_ids = interaction_actors.loc[
+        interaction_actors["name"].isin(coordinators)
+        | interaction_actors["actor_id"].isin(coordinators),
+        "actor_id",
+    ].tolist()
+    measures = compute_measures(
+        interaction_actors,
+        interaction_ties,
+        members,
+        year=spec.year,
+        coordinator_ids=coordinator_ids,
+        cluster_ids=localized_clusters["cluster_id"],
+    )
+    measures = localized_clusters[["cluster_id"]].merge(
+        measures, on="cluster_id", how="left"
+    )
+    context.add_output_metadata(
+        {
+            "dagster/row_count": len(measures),
+            "members": len(members),
+            "coordinators": dg.MetadataValue.json(coordinator_ids),
+        }
+    )
+    return measures
+
+
+@dg.asset(group_name="ecosystem", kinds={"pandas"})
+def cluster_maturity(
+    context: dg.AssetExecutionContext,
+    study: StudyResource,
+    localized_clusters: gpd.GeoDataFrame,
+    ecosystem_measures: pd.DataFrame,
+) -> pd.DataFrame:
+    """Maturity index (0..1) and stage of every cluster from weighted groups."""
+    spec = study.load()
+    table = pd.DataFrame(localized_clusters.drop(columns="geometry")).merge(
+        ecosystem_measures, on="cluster_id", how="left"
+    )
+    maturity = maturity_index(table, weights=spec.maturity.weights)
+    context.add_output_metadata(
+        {
+            "dagster/row_count": len(maturity),
+            "stages": dg.MetadataValue.json(
+                dict(
+                    zip(maturity["cluster_id"], maturity["maturity_stage"], strict=True)
+                )
+            ),
+        }
+    )
+    return maturity
