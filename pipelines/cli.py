@@ -66,7 +66,7 @@ def _run(study_file: str, out_dir: str) -> int:
     os.environ["DAGSTER_HOME"] = str(dagster_home())
     import dagster as dg
 
-    from pipelines.definitions import build_definitions
+    from pipelines.definitions import ALL_CHECKS, build_definitions
 
     started = time.perf_counter()
     defs = build_definitions(
@@ -82,7 +82,20 @@ def _run(study_file: str, out_dir: str) -> int:
     result = job.execute_in_process(
         instance=instance,
         raise_on_error=False,
-        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        run_config={
+            "loggers": {
+                "progress": {
+                    "config": {
+                        "total_steps": len(job.graph.nodes),
+                        "check_names": [
+                            spec.name
+                            for checks in ALL_CHECKS
+                            for spec in checks.check_specs
+                        ],
+                    }
+                }
+            }
+        },
     )
     elapsed = time.perf_counter() - started
     failed_checks = [e for e in result.get_asset_check_evaluations() if not e.passed]

@@ -9,6 +9,7 @@ from pipelines import checks
 from pipelines.assets import clusters, ecosystem, geocode, indicators, ingest, publish
 from pipelines.io_managers import GeoParquetIOManager
 from pipelines.paths import dagster_home
+from pipelines.progress import step_progress_logger
 from pipelines.resources import StudyResource
 
 ALL_ASSETS = dg.load_assets_from_modules(
@@ -43,6 +44,10 @@ def build_definitions(study_file: str = "", out_dir: str = "") -> dg.Definitions
         asset_checks=ALL_CHECKS,
         jobs=[refresh_job],
         schedules=[monthly_refresh_schedule],
+        loggers={
+            "console": dg.colored_console_logger,
+            "progress": step_progress_logger,
+        },
         resources={
             "study": StudyResource(study_file=study_file, out_dir=out_dir),
             "io_manager": GeoParquetIOManager(base_dir=storage_dir(study_file)),
