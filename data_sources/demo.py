@@ -20,6 +20,9 @@ from geo.geocode import geocode_firms, normalise_place, settlements_from_postcod
 DEMO_YEAR = 2024
 """Study year of the demo: the registry's state at the end of 2024."""
 
+DEMO_YEARS = (2020, 2021, 2022, 2023, 2024)
+"""Years the demo study analyses (yearly partitions); statistics cover each."""
+
 DEMO_SEED = 20261126
 """Default seed of every demo generator."""
 
@@ -846,7 +849,7 @@ def _registry_firms(counties: gpd.GeoDataFrame, registry: pd.DataFrame) -> pd.Da
 def generate_statistics(
     counties: gpd.GeoDataFrame, registry: pd.DataFrame, *, seed: int = DEMO_SEED
 ) -> pd.DataFrame:
-    """Regional statistics for the demo year: population and covered employment.
+    """Regional statistics for every demo year: population and covered employment.
 
     Parameters
     ----------
@@ -860,10 +863,11 @@ def generate_statistics(
     Returns
     -------
     pandas.DataFrame
-        ``region_id``, ``year`` (`DEMO_YEAR`), ``population`` (the 1990 census count
+        One row per county and year of `DEMO_YEARS`: ``region_id``, ``year``,
+        ``population`` (the 1990 census count
         times a growth factor around Georgia's 1.7 since 1990, 0.8..3.2) and
         ``total_employment`` (employment of the county's valid firms active in
-        `DEMO_YEAR`, located with `geo.geocode.geocode_firms`, times a coverage
+        that year, located with `geo.geocode.geocode_firms`, times a coverage
         factor drawn from 1.1..1.4: the registry holds only part of covered jobs;
         0 for a county without an active located firm, which only a tiny
         ``n_background`` produces).
@@ -873,28 +877,41 @@ def generate_statistics(
     >>> c = georgia_counties()
     >>> reg = generate_registry(c, us_zip_gazetteer("GA"), seed=1)
     >>> stats = generate_statistics(c, reg, seed=1)
-    >>> len(stats), set(stats["year"]), bool((stats["total_employment"] > 0).all())
-    (159, {2024}, True)
+    >>> len(stats), sorted(set(stats["year"]))[-1]
+    (795, 2024)
+    >>> bool((stats.query("year == 2024")["total_employment"] > 0).all())
+    True
     """
     rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(7)[6])
     firms = _registry_firms(counties, registry)
-    active = firms[firms["active"] & firms["region_id"].notna()]
-    emp = active.groupby("region_id")["employees"].sum()
+    located = firms[firms["region_id"].notna()]
     ids = counties["region_id"].to_numpy()
     growth = np.clip(rng.normal(1.7, 0.3, len(ids)), 0.8, 3.2)
     coverage = rng.uniform(1.1, 1.4, len(ids))
-    return pd.DataFrame(
-        {
-            "region_id": ids,
-            "year": DEMO_YEAR,
-            "population": np.round(counties["population"].to_numpy() * growth).astype(
-                int
-            ),
-            "total_employment": np.round(
-                pd.Series(ids).map(emp).fillna(0).to_numpy() * coverage
-            ).astype(int),
-        }
-    )
+    frames = []
+    for year in DEMO_YEARS:
+        active = located[
+            (located["founded"].fillna(0) <= year)
+            & (located["closed"].isna() | (located["closed"] > year)).fillna(False)
+        ]
+        emp = active.groupby("region_id")["employees"].sum()
+        # population grows about 1% a year towards the 2024 level
+        scale = growth * (1 - 0.01 * (DEMO_YEAR - year))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "region_id": ids,
+                    "year": year,
+                    "population": np.round(
+                        counties["population"].to_numpy() * scale
+                    ).astype(int),
+                    "total_employment": np.round(
+                        pd.Series(ids).map(emp).fillna(0).to_numpy() * coverage
+                    ).astype(int),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
 
 
 # --- interaction network --------------------------------------------------------------

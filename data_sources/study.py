@@ -197,6 +197,10 @@ class Study(_Strict):
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")]
     description: str = ""
     year: Annotated[int, Field(ge=1800, le=2200)]
+    years: list[Annotated[int, Field(ge=1800, le=2200)]] | None = Field(
+        None,
+        description="Years analysed, one yearly partition each; default: [year].",
+    )
     crs: str
     regions: RegionsSpec
     statistics: StatisticsSpec | None = None
@@ -208,6 +212,20 @@ class Study(_Strict):
     maturity: MaturitySpec = MaturitySpec()
     publish: PublishSpec = PublishSpec()
     study_file: str | None = Field(None, exclude=True)
+
+    @model_validator(mode="after")
+    def _year_in_years(self) -> "Study":
+        if self.years is not None and self.year not in self.years:
+            raise ValueError(
+                f"year {self.year} must be one of years {self.years}; it is the year "
+                "a plain run analyses"
+            )
+        return self
+
+    @property
+    def analysis_years(self) -> list[int]:
+        """The yearly partitions of this study, oldest first."""
+        return sorted(set(self.years or [self.year]))
 
     @field_validator("crs")
     @classmethod

@@ -8,10 +8,12 @@ import pyogrio
 from libpysal.graph import Graph
 
 from geo.weights import isolates
+from pipelines.partitions import study_year_partitions
 from pipelines.resources import StudyResource
 
 
 @dg.asset_check(
+    partitions_def=study_year_partitions,
     asset="firms_validated",
     blocking=True,
     additional_ins={"firm_registry_raw": dg.AssetIn(), "firms_rejected": dg.AssetIn()},
@@ -42,6 +44,7 @@ def registry_rows_accounted_for(
 
 
 @dg.asset_check(
+    partitions_def=study_year_partitions,
     asset="study_regions",
     blocking=True,
     description="Region ids are unique; every geometry is present and valid.",
@@ -63,15 +66,18 @@ def regions_have_unique_ids_and_valid_geometry(
 
 
 @dg.asset_check(
+    partitions_def=study_year_partitions,
     asset="firm_locations",
     blocking=True,
     description="Firm points are in the study's metric analysis CRS.",
 )
 def firm_locations_have_metric_crs(
-    firm_locations: gpd.GeoDataFrame, study: StudyResource
+    context: dg.AssetCheckExecutionContext,
+    firm_locations: gpd.GeoDataFrame,
+    study: StudyResource,
 ) -> dg.AssetCheckResult:
     crs = firm_locations.crs
-    wanted = study.load().crs
+    wanted = study.for_step(context)[0].crs
     ok = (
         crs is not None
         and crs.is_projected
@@ -84,6 +90,7 @@ def firm_locations_have_metric_crs(
 
 
 @dg.asset_check(
+    partitions_def=study_year_partitions,
     asset="firm_locations",
     blocking=True,
     additional_ins={"firms_validated": dg.AssetIn()},
@@ -106,13 +113,16 @@ def firms_located_or_listed(
 
 
 @dg.asset_check(
+    partitions_def=study_year_partitions,
     asset="firm_locations",
     description="Share of firms geocoded reaches the study's geocoder.min_match_rate.",
 )
 def geocode_match_rate_above_study_threshold(
-    firm_locations: gpd.GeoDataFrame, study: StudyResource
+    context: dg.AssetCheckExecutionContext,
+    firm_locations: gpd.GeoDataFrame,
+    study: StudyResource,
 ) -> dg.AssetCheckResult:
-    threshold = study.load().geocoder.min_match_rate
+    threshold = study.for_step(context)[0].geocoder.min_match_rate
     rate = (
         float((firm_locations["match_level"] != "unmatched").mean())
         if len(firm_locations)
@@ -126,6 +136,7 @@ def geocode_match_rate_above_study_threshold(
 
 
 @dg.asset_check(
+    partitions_def=study_year_partitions,
     asset="region_weights",
     description="Regions without neighbours are "
     "reported; LISA labels them 'isolate', never a cluster.",
@@ -140,6 +151,7 @@ def region_weights_have_no_isolates(region_weights: Graph) -> dg.AssetCheckResul
 
 
 @dg.asset_check(
+    partitions_def=study_year_partitions,
     asset="location_quotients",
     blocking=True,
     description="LQs are finite and non-negative wherever the region has "
@@ -147,14 +159,16 @@ def region_weights_have_no_isolates(region_weights: Graph) -> dg.AssetCheckResul
     "employment-weighted mean LQ is 1.",
 )
 def lq_is_finite_and_consistent(
-    location_quotients: pd.DataFrame, study: StudyResource
+    context: dg.AssetCheckExecutionContext,
+    location_quotients: pd.DataFrame,
+    study: StudyResource,
 ) -> dg.AssetCheckResult:
     lq = location_quotients["lq"]
     has_base = location_quotients["region_employment"] > 0
     bad = location_quotients[has_base & ~(np.isfinite(lq) & (lq >= 0))]
     metadata = {"bad_rows": len(bad), "examples": bad["region_id"].head(5).tolist()}
     passed = bad.empty
-    if study.load().methods.lq_base == "registry":
+    if study.for_step(context)[0].methods.lq_base == "registry":
         # sum_r LQ_ri * E_r / E = sum_r e_ri / e_i = 1 for every industry
         weighted = (lq.fillna(0) * location_quotients["region_employment"]).groupby(
             location_quotients["industry"]
@@ -166,6 +180,7 @@ def lq_is_finite_and_consistent(
 
 
 @dg.asset_check(
+    partitions_def=study_year_partitions,
     asset="published_layers",
     blocking=True,
     description="The published GeoPackage opens with GDAL and holds every "

@@ -1,13 +1,15 @@
 """The single Dagster ``defs``: every asset, check, job and schedule of the pipeline."""
 
 import os
-import re
+from pathlib import Path
 
 import dagster as dg
 
+from data_sources.study import load_study
 from pipelines import checks
 from pipelines.assets import clusters, ecosystem, geocode, indicators, ingest, publish
 from pipelines.io_managers import GeoParquetIOManager
+from pipelines.partitions import STUDIES, partition_key_for
 from pipelines.paths import dagster_home
 from pipelines.progress import step_progress_logger
 from pipelines.resources import StudyResource
@@ -22,23 +24,30 @@ refresh_job = dg.define_asset_job(
     selection=dg.AssetSelection.all(),
     description="Registry to published layers: every asset of the study, with checks.",
 )
-monthly_refresh_schedule = dg.ScheduleDefinition(
-    name="monthly_refresh_schedule",
+
+
+@dg.schedule(
     job=refresh_job,
     cron_schedule="0 4 1 * *",
     default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="Monthly refresh of the latest year of every study.",
 )
-
-
-def storage_dir(study_file: str) -> str:
-    """Folder for intermediate values, one per study so studies never mix."""
-    stem = os.path.splitext(os.path.basename(study_file))[0] if study_file else "demo"
-    slug = re.sub(r"[^a-z0-9_-]+", "-", stem.lower()).strip("-") or "study"
-    return str(dagster_home() / "storage" / "agglo" / slug)
+def monthly_refresh_schedule(context: dg.ScheduleEvaluationContext):
+    for name, (_, years) in sorted(STUDIES.items()):
+        key = partition_key_for(name, max(years))
+        yield dg.RunRequest(
+            run_key=f"{context.scheduled_execution_time:%Y-%m}-{key}", partition_key=key
+        )
 
 
 def build_definitions(study_file: str = "", out_dir: str = "") -> dg.Definitions:
-    """Definitions for one study file (empty: the built-in demo) and output folder."""
+    """Definitions over every discovered study (see `pipelines.partitions`); a given
+    ``study_file`` (empty: keep the discovered ones) is added under its name, and
+    ``out_dir`` overrides every study's publication folder."""
+    study_files = {name: path for name, (path, _) in STUDIES.items()}
+    if study_file:
+        name = load_study(study_file).name
+        study_files[name] = str(Path(study_file).resolve())
     return dg.Definitions(
         assets=ALL_ASSETS,
         asset_checks=ALL_CHECKS,
@@ -49,13 +58,16 @@ def build_definitions(study_file: str = "", out_dir: str = "") -> dg.Definitions
             "progress": step_progress_logger,
         },
         resources={
-            "study": StudyResource(study_file=study_file, out_dir=out_dir),
-            "io_manager": GeoParquetIOManager(base_dir=storage_dir(study_file)),
+            "study": StudyResource(study_files=study_files, out_dir=out_dir),
+            "io_manager": GeoParquetIOManager(
+                base_dir=str(dagster_home() / "storage" / "agglo")
+            ),
         },
     )
 
 
-# `dagster dev` / `dg dev` load this; AGGLO_STUDY and AGGLO_OUT pick another study.
+# `dagster dev` / `dg dev` load this; AGGLO_STUDY adds a study, AGGLO_OUT redirects
+# publication.
 defs = build_definitions(
     os.environ.get("AGGLO_STUDY", ""), os.environ.get("AGGLO_OUT", "")
 )

@@ -1,4 +1,4 @@
-"""GeoDataFrames as GeoParquet (CRS kept), frames as Parquet; else pickle."""
+"""GeoDataFrames as GeoParquet (CRS kept), frames as Parquet, or pickle."""
 
 import os
 import pickle
@@ -11,16 +11,24 @@ import pandas as pd
 
 
 class GeoParquetIOManager(dg.ConfigurableIOManager):
-    """Stores each asset under ``base_dir`` by asset key; writes are atomic."""
+    """Stores each asset (and partition) under ``base_dir``; writes are atomic.
+
+    Layout: ``<base_dir>/<asset>/<study>/<year>.<ext>`` for study x year partitions,
+    ``<base_dir>/<asset>/<study>.<ext>`` for study partitions.
+    """
 
     base_dir: str
     """Folder for intermediate asset values."""
 
-    def _stem(self, key: dg.AssetKey) -> Path:
-        return Path(self.base_dir).joinpath(*key.path)
+    def _stem(self, key: dg.AssetKey, partition: str | None) -> Path:
+        stem = Path(self.base_dir).joinpath(*key.path)
+        if partition is None:
+            return stem
+        return stem.joinpath(*partition.split("|"))
 
     def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
-        stem = self._stem(context.asset_key)
+        partition = context.partition_key if context.has_partition_key else None
+        stem = self._stem(context.asset_key, partition)
         stem.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(obj, gpd.GeoDataFrame):
             path, write = stem.with_suffix(".geoparquet"), obj.to_parquet
@@ -41,8 +49,7 @@ class GeoParquetIOManager(dg.ConfigurableIOManager):
                 other.unlink()  # an asset that changed type leaves no stale copy
         context.add_output_metadata({"stored_at": dg.MetadataValue.path(str(path))})
 
-    def load_input(self, context: dg.InputContext) -> Any:
-        stem = self._stem(context.asset_key)
+    def _read(self, stem: Path, asset: str) -> Any:
         for suffix, read in (
             (".geoparquet", gpd.read_parquet),
             (".parquet", pd.read_parquet),
@@ -52,8 +59,21 @@ class GeoParquetIOManager(dg.ConfigurableIOManager):
         path = stem.with_suffix(".pickle")
         if not path.is_file():
             raise FileNotFoundError(
-                f"no stored value for asset {context.asset_key.to_user_string()} under "
-                f"{self.base_dir}; materialise it first"
+                f"no stored value for asset {asset} at {stem}; materialise it first"
             )
         with open(path, "rb") as handle:
             return pickle.load(handle)  # our own files only, written above
+
+    def load_input(self, context: dg.InputContext) -> Any:
+        asset = context.asset_key.to_user_string()
+        if not context.has_asset_partitions:
+            return self._read(self._stem(context.asset_key, None), asset)
+        keys = sorted(context.asset_partition_keys)
+        step_key = context.partition_key if context.has_partition_key else ""
+        fans_in = "|" not in step_key and any("|" in key for key in keys)
+        if not fans_in and len(keys) == 1:
+            return self._read(self._stem(context.asset_key, keys[0]), asset)
+        # a cross-year asset reads every year of its study: {partition key: value}
+        return {
+            key: self._read(self._stem(context.asset_key, key), asset) for key in keys
+        }

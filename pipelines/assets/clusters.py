@@ -8,17 +8,20 @@ from libpysal.graph import Graph
 from geo.autocorrelation import global_moran_table, lisa_table
 from geo.delineate import delineate_clusters
 from geo.weights import build_weights, isolates
+from pipelines.partitions import study_year_partitions
 from pipelines.resources import StudyResource
 
 
-@dg.asset(group_name="clusters", kinds={"libpysal"})
+@dg.asset(
+    partitions_def=study_year_partitions, group_name="clusters", kinds={"libpysal"}
+)
 def region_weights(
     context: dg.AssetExecutionContext,
     study: StudyResource,
     study_regions: gpd.GeoDataFrame,
 ) -> Graph:
     """Row-standardised spatial weights between study regions (libpysal Graph)."""
-    methods = study.load().methods
+    methods = study.for_step(context)[0].methods
     graph = build_weights(
         study_regions,
         methods.weights,
@@ -38,7 +41,7 @@ def region_weights(
     return graph
 
 
-@dg.asset(group_name="clusters", kinds={"esda"})
+@dg.asset(partitions_def=study_year_partitions, group_name="clusters", kinds={"esda"})
 def global_moran(
     context: dg.AssetExecutionContext,
     study: StudyResource,
@@ -46,7 +49,7 @@ def global_moran(
     region_weights: Graph,
 ) -> pd.DataFrame:
     """Global Moran's I of the location quotient of every analysed industry."""
-    methods = study.load().methods
+    methods = study.for_step(context)[0].methods
     table = global_moran_table(
         location_quotients,
         region_weights,
@@ -67,7 +70,7 @@ def global_moran(
     return table
 
 
-@dg.asset(group_name="clusters", kinds={"esda"})
+@dg.asset(partitions_def=study_year_partitions, group_name="clusters", kinds={"esda"})
 def lisa(
     context: dg.AssetExecutionContext,
     study: StudyResource,
@@ -76,7 +79,7 @@ def lisa(
 ) -> pd.DataFrame:
     """Local Moran (LISA) quadrants and Getis-Ord Gi* hot spots of the LQ, per region
     and analysed industry, with permutation p-values adjusted for multiple testing."""
-    methods = study.load().methods
+    methods = study.for_step(context)[0].methods
     table = lisa_table(
         location_quotients,
         region_weights,
@@ -107,7 +110,9 @@ def lisa(
     return table
 
 
-@dg.asset(group_name="clusters", kinds={"geopandas"})
+@dg.asset(
+    partitions_def=study_year_partitions, group_name="clusters", kinds={"geopandas"}
+)
 def localized_clusters(
     context: dg.AssetExecutionContext,
     study: StudyResource,
@@ -117,7 +122,7 @@ def localized_clusters(
 ) -> gpd.GeoDataFrame:
     """Localized clusters: connected significant High-High regions of one industry with
     LQ above the study threshold, dissolved into one polygon each."""
-    methods = study.load().methods
+    methods = study.for_step(context)[0].methods
     clusters = delineate_clusters(
         study_regions,
         lisa,

@@ -9,6 +9,7 @@ from geo.classification import aggregate_codes
 from geo.ecosystem import cluster_members
 from geo.ecosystem import ecosystem_measures as compute_measures
 from geo.maturity import maturity_index
+from pipelines.partitions import study_year_partitions
 from pipelines.resources import StudyResource
 
 ACTOR_COLUMNS = [
@@ -24,6 +25,7 @@ TIE_COLUMNS = ["source", "target", "tie_type", "year", "weight", "via_coordinato
 
 
 @dg.multi_asset(
+    partitions_def=study_year_partitions,
     group_name="ecosystem",
     outs={
         "interaction_actors": dg.AssetOut(
@@ -44,7 +46,7 @@ def interaction_network(
     study: StudyResource,
     firms_in_regions: gpd.GeoDataFrame,
 ):
-    spec = study.load()
+    spec, year = study.for_step(context)
     if spec.interactions is None:
         context.log.info(
             "the study names no interaction data; ecosystem measures are null"
@@ -76,7 +78,9 @@ def interaction_network(
     )
 
 
-@dg.asset(group_name="ecosystem", kinds={"networkx"})
+@dg.asset(
+    partitions_def=study_year_partitions, group_name="ecosystem", kinds={"networkx"}
+)
 def ecosystem_measures(
     context: dg.AssetExecutionContext,
     study: StudyResource,
@@ -86,13 +90,13 @@ def ecosystem_measures(
 ) -> pd.DataFrame:
     """Collaboration, self-organisation, reputation and composition of each cluster's
     actors; null with a note where the data cannot support a measure."""
-    spec = study.load()
+    spec, year = study.for_step(context)
     regions_of = {
         row.cluster_id: (row.industry, set(row.regions.split(",")))
         for row in localized_clusters.itertuples()
     }
     members = cluster_members(
-        interaction_actors, interaction_ties, regions_of, year=spec.year
+        interaction_actors, interaction_ties, regions_of, year=year
     )
     coordinators = [] if spec.interactions is None else spec.interactions.coordinators
     coordinator_ids = interaction_actors.loc[
@@ -104,7 +108,7 @@ def ecosystem_measures(
         interaction_actors,
         interaction_ties,
         members,
-        year=spec.year,
+        year=year,
         coordinator_ids=coordinator_ids,
         cluster_ids=localized_clusters["cluster_id"],
     )
@@ -121,7 +125,9 @@ def ecosystem_measures(
     return measures
 
 
-@dg.asset(group_name="ecosystem", kinds={"pandas"})
+@dg.asset(
+    partitions_def=study_year_partitions, group_name="ecosystem", kinds={"pandas"}
+)
 def cluster_maturity(
     context: dg.AssetExecutionContext,
     study: StudyResource,
@@ -129,7 +135,7 @@ def cluster_maturity(
     ecosystem_measures: pd.DataFrame,
 ) -> pd.DataFrame:
     """Maturity index (0..1) and stage of every cluster from weighted groups."""
-    spec = study.load()
+    spec, year = study.for_step(context)
     table = pd.DataFrame(localized_clusters.drop(columns="geometry")).merge(
         ecosystem_measures, on="cluster_id", how="left"
     )

@@ -7,10 +7,13 @@ import pandas as pd
 from data_sources.gazetteer import settlements_from_postcodes, us_zip_gazetteer
 from geo.geocode import geocode_firms
 from geo.regions import assign_to_regions
+from pipelines.partitions import study_year_partitions
 from pipelines.resources import StudyResource
 
 
-@dg.asset(group_name="geocode", kinds={"geopandas"})
+@dg.asset(
+    partitions_def=study_year_partitions, group_name="geocode", kinds={"geopandas"}
+)
 def firm_locations(
     context: dg.AssetExecutionContext,
     study: StudyResource,
@@ -18,7 +21,7 @@ def firm_locations(
 ) -> gpd.GeoDataFrame:
     """Every validated firm with its point (analysis CRS), match level and score;
     unmatched firms keep an empty point and the reason."""
-    spec = study.load()
+    spec, year = study.for_step(context)
     postcodes = us_zip_gazetteer(spec.geocoder.states)
     located = geocode_firms(
         firms_validated,
@@ -48,7 +51,9 @@ def firm_locations(
     return out
 
 
-@dg.asset(group_name="geocode", kinds={"geopandas"})
+@dg.asset(
+    partitions_def=study_year_partitions, group_name="geocode", kinds={"geopandas"}
+)
 def firms_in_regions(
     context: dg.AssetExecutionContext,
     firm_locations: gpd.GeoDataFrame,

@@ -15,10 +15,13 @@ from geo.lq import (
     star_ratings,
 )
 from geo.registry import active_in_year
+from pipelines.partitions import study_year_partitions
 from pipelines.resources import StudyResource
 
 
-@dg.asset(group_name="indicators", kinds={"pandas"})
+@dg.asset(
+    partitions_def=study_year_partitions, group_name="indicators", kinds={"pandas"}
+)
 def employment_by_region_industry(
     context: dg.AssetExecutionContext,
     study: StudyResource,
@@ -26,8 +29,8 @@ def employment_by_region_industry(
     study_regions: gpd.GeoDataFrame,
 ) -> pd.DataFrame:
     """Employees and firms active in the study year, per region and industry."""
-    spec = study.load()
-    active = firms_in_regions[active_in_year(firms_in_regions, spec.year)]
+    spec, year = study.for_step(context)
+    active = firms_in_regions[active_in_year(firms_in_regions, year)]
     in_study = active[active["region_id"].notna()]
     if spec.methods.industries:
         industries = list(spec.methods.industries)
@@ -51,7 +54,9 @@ def employment_by_region_industry(
     return table
 
 
-@dg.asset(group_name="indicators", kinds={"pandas"})
+@dg.asset(
+    partitions_def=study_year_partitions, group_name="indicators", kinds={"pandas"}
+)
 def location_quotients(
     context: dg.AssetExecutionContext,
     study: StudyResource,
@@ -60,7 +65,7 @@ def location_quotients(
 ) -> pd.DataFrame:
     """Employment location quotient and cluster stars per region and industry;
     LQ > 1 means the industry is over-represented in the region."""
-    spec = study.load()
+    spec, year = study.for_step(context)
     totals = None
     if spec.methods.lq_base == "statistics":
         totals = regional_statistics.set_index("region_id")["total_employment"]
@@ -83,7 +88,9 @@ def location_quotients(
     return table
 
 
-@dg.asset(group_name="indicators", kinds={"geopandas"})
+@dg.asset(
+    partitions_def=study_year_partitions, group_name="indicators", kinds={"geopandas"}
+)
 def region_indicators(
     study_regions: gpd.GeoDataFrame,
     employment_by_region_industry: pd.DataFrame,

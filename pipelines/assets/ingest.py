@@ -13,6 +13,7 @@ from data_sources.regions import read_regions
 from data_sources.registry import read_registry_csv
 from data_sources.statistics import read_statistics
 from geo.registry import validate_registry
+from pipelines.partitions import study_year_partitions
 from pipelines.resources import StudyResource
 
 
@@ -35,12 +36,14 @@ def reason_counts(reasons: pd.Series) -> dict[str, int]:
     return dict(fields.most_common())
 
 
-@dg.asset(group_name="ingest", kinds={"geopandas"})
+@dg.asset(
+    partitions_def=study_year_partitions, group_name="ingest", kinds={"geopandas"}
+)
 def study_regions(
     context: dg.AssetExecutionContext, study: StudyResource
 ) -> gpd.GeoDataFrame:
     """Study regions (id, name, polygon) reprojected once into the analysis CRS."""
-    spec = study.load()
+    spec, year = study.for_step(context)
     regions = read_regions(spec.regions)
     source_crs = regions.crs.to_string()
     projected = regions.to_crs(spec.crs)
@@ -57,22 +60,22 @@ def study_regions(
     return projected
 
 
-@dg.asset(group_name="ingest", kinds={"pandas"})
+@dg.asset(partitions_def=study_year_partitions, group_name="ingest", kinds={"pandas"})
 def regional_statistics(
     context: dg.AssetExecutionContext, study: StudyResource
 ) -> pd.DataFrame:
     """Population and total employment per region for the study year (may be empty)."""
-    spec = study.load()
+    spec, year = study.for_step(context)
     if spec.statistics is None:
         context.log.info("the study names no regional statistics")
         return pd.DataFrame(
             columns=["region_id", "year", "population", "total_employment"]
         )
-    stats = read_statistics(spec.statistics, year=spec.year)
+    stats = read_statistics(spec.statistics, year=year)
     context.add_output_metadata(
         {
             "dagster/row_count": len(stats),
-            "year": spec.year,
+            "year": year,
             "source": dg.MetadataValue.path(spec.statistics.path),
             "sha256": file_sha256(spec.statistics.path),
         }
@@ -80,12 +83,12 @@ def regional_statistics(
     return stats
 
 
-@dg.asset(group_name="ingest", kinds={"pandas"})
+@dg.asset(partitions_def=study_year_partitions, group_name="ingest", kinds={"pandas"})
 def firm_registry_raw(
     context: dg.AssetExecutionContext, study: StudyResource
 ) -> pd.DataFrame:
     """Registry rows exactly as read (text), mapped to the canonical column names."""
-    spec = study.load()
+    spec, year = study.for_step(context)
     raw = read_registry_csv(spec.registry)
     context.add_output_metadata(
         {
@@ -99,6 +102,7 @@ def firm_registry_raw(
 
 
 @dg.multi_asset(
+    partitions_def=study_year_partitions,
     group_name="ingest",
     outs={
         "firms_validated": dg.AssetOut(
@@ -116,14 +120,16 @@ def validate_firms(
     study: StudyResource,
     firm_registry_raw: pd.DataFrame,
 ):
-    spec = study.load()
+    spec, year = study.for_step(context)
     codes = classification_codes(spec.classification.scheme)["code"]
     validated, rejected = validate_registry(
         firm_registry_raw,
         valid_codes=set(codes),
         level=spec.classification.level,
         scheme=spec.classification.scheme,
-        year=spec.year,
+        # founding years up to the study's last year are plausible; whether a firm
+        # is active in this year is decided later, not here
+        year=max(spec.analysis_years),
     )
     by_reason = reason_counts(rejected["reason"])
     if len(rejected):

@@ -6,6 +6,7 @@ import pandas as pd
 
 from geo.regions import label_firms_with_clusters
 from outputs.geopackage import publish_geopackage
+from pipelines.partitions import study_year_partitions
 from pipelines.resources import StudyResource
 
 LAYER_DESCRIPTIONS = {
@@ -50,7 +51,9 @@ def _on_regions(table: pd.DataFrame, regions: gpd.GeoDataFrame) -> gpd.GeoDataFr
     )
 
 
-@dg.asset(group_name="publish", kinds={"geopackage"})
+@dg.asset(
+    partitions_def=study_year_partitions, group_name="publish", kinds={"geopackage"}
+)
 def published_layers(
     context: dg.AssetExecutionContext,
     study: StudyResource,
@@ -89,7 +92,8 @@ def published_layers(
         "clusters": clusters,
         "firms": firms[[*FIRM_COLUMNS, "geometry"]],
     }
-    path = study.publish_dir() / "agglomeration.gpkg"
+    spec, year = study.for_step(context)
+    path = study.publish_dir(spec, year) / "agglomeration.gpkg"
     path.parent.mkdir(parents=True, exist_ok=True)
     publish_geopackage(layers, path, descriptions=LAYER_DESCRIPTIONS)
     context.log.info(f"published {path}")

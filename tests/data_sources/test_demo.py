@@ -13,6 +13,7 @@ from data_sources.demo import (
     DEMO_GEOCODE_CASES,
     DEMO_SEED,
     DEMO_YEAR,
+    DEMO_YEARS,
     PLANTED_CLUSTERS,
     PLANTED_NULL_INDUSTRIES,
     REGISTRY_COLUMNS,
@@ -232,7 +233,12 @@ def test_planted_clusters_detected_and_null_industries_not(counties, lq):
 
 
 def test_statistics(counties, registry, located):
-    stats = generate_statistics(counties, registry, seed=DEMO_SEED)
+    every_year = generate_statistics(counties, registry, seed=DEMO_SEED)
+    assert sorted(every_year["year"].unique()) == list(DEMO_YEARS)
+    # employment grows towards the demo year as planted firms are founded
+    by_year = every_year.groupby("year")["total_employment"].sum()
+    assert by_year[DEMO_YEAR] > by_year[DEMO_YEARS[0]]
+    stats = every_year[every_year["year"] == DEMO_YEAR].reset_index(drop=True)
     assert list(stats.columns) == [
         "region_id",
         "year",

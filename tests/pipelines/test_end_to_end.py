@@ -15,6 +15,7 @@ from data_sources.demo import (
 from data_sources.demo_study import prepare_demo_study
 from outputs.geopackage import read_layer_styles
 from pipelines.definitions import ALL_ASSETS, ALL_CHECKS, build_definitions
+from pipelines.partitions import partition_key_for
 
 LAYERS = ["regions", "location_quotients", "lisa", "clusters", "firms"]
 
@@ -28,9 +29,9 @@ def demo_run(tmp_path_factory):
     study_file = prepare_demo_study(root / "demo")
     defs = build_definitions(str(study_file), str(root / "published"))
     result = defs.resolve_job_def("refresh_clusters_job").execute_in_process(
-        raise_on_error=False
+        partition_key=partition_key_for("georgia-demo", 2024), raise_on_error=False
     )
-    yield result, root / "published" / "agglomeration.gpkg"
+    yield result, root / "published" / "2024" / "agglomeration.gpkg"
     mp.undo()
 
 
