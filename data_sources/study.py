@@ -214,7 +214,7 @@ class Study(_Strict):
     study_file: str | None = Field(None, exclude=True)
 
     @model_validator(mode="after")
-    def _year_in_years(self) -> "Study":
+    def _year_in_years(self) -> Study:
         if self.years is not None and self.year not in self.years:
             raise ValueError(
                 f"year {self.year} must be one of years {self.years}; it is the year "

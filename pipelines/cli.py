@@ -103,7 +103,7 @@ def _run(study_file: str, out_dir: str, years: list[int]) -> int:
 
     import dagster as dg
 
-    # partitioned checks are 'preview' in dagster 1.13: tested here on the pinned release
+    # partitioned checks are "preview" in dagster 1.13; tested on the pinned release
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
     from pipelines.definitions import ALL_CHECKS, build_definitions
