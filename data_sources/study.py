@@ -23,7 +23,15 @@ from pydantic import (
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
-GEOCODER_TIERS = ("coordinates", "postcode", "settlement", "fuzzy_settlement")
+GEOCODER_TIERS = (  # = geo.geocode.TIERS
+    "coordinates",
+    "postcode",
+    "settlement",
+    "fuzzy_settlement",
+    "online",
+    "region_centroid",
+)
+DEFAULT_GEOCODER_TIERS = ("coordinates", "postcode", "settlement", "fuzzy_settlement")
 REGISTRY_COLUMNS = (
     "firm_id",
     "name",
@@ -39,6 +47,25 @@ REGISTRY_COLUMNS = (
     "lon",
 )
 REQUIRED_REGISTRY_COLUMNS = ("firm_id", "industry_code", "employees")
+TIE_TYPES = (
+    "supply",
+    "joint_project",
+    "co_patent",
+    "agreement",
+    "membership",
+    "group_link",
+)
+"""= geo.ecosystem.TIE_TYPES (a test checks they agree)."""
+MATURITY_GROUPS = (
+    "critical_mass",
+    "specialisation",
+    "collaboration",
+    "self_organisation",
+    "reputation",
+    "innovation",
+    "composition",
+)
+"""= geo.maturity.MATURITY_GROUPS (a test checks they agree)."""
 
 
 class StudyError(ValueError):
@@ -127,10 +154,61 @@ class ClassificationSpec(_Strict):
     level: Annotated[int, Field(ge=2, le=6)] = 4
 
 
+class StateCodesSpec(_Strict):
+    """Code list mapping a gazetteer's region names to the codes firms declare."""
+
+    path: str
+    code: str = "code"
+    names: list[str] = Field(default_factory=lambda: ["name", "short_name"])
+    encoding: str = "utf-8"
+    delimiter: str = ","
+
+
+class GazetteerFileSpec(_Strict):
+    """A settlements file used as an offline gazetteer."""
+
+    path: str
+    columns: dict[str, str | list[str]] = Field(
+        description="Canonical (state, settlement, lat, lon; population, municipality, "
+        "kind, postcode, place_id) -> the file's column, or columns (first non-blank)."
+    )
+    state_codes: StateCodesSpec | None = None
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    decimal: str = "."
+
+
+class OnlineGeocoderSpec(_Strict):
+    """An online geocoder, used only when the study lists the 'online' tier."""
+
+    provider: Literal["nominatim", "photon", "pelias"]
+    url: str
+    user_agent: str | None = Field(
+        None, description="Default: agglo/<version> (+$AGGLO_GEOCODER_CONTACT)."
+    )
+    rate_per_s: Annotated[float, Field(gt=0)] = 1.0
+    cache_dir: str = ".cache/geocoder"
+    timeout_s: Annotated[float, Field(gt=0)] = 10.0
+    max_retries: Annotated[int, Field(ge=0)] = 4
+    countries: list[str] | None = None
+
+
 class GeocoderSpec(_Strict):
-    tiers: list[Literal[GEOCODER_TIERS]] = list(GEOCODER_TIERS)  # type: ignore[valid-type]
-    gazetteer: Literal["us_zip"] = "us_zip"
-    states: list[str] | None = None
+    tiers: list[Literal[GEOCODER_TIERS]] = list(DEFAULT_GEOCODER_TIERS)  # type: ignore[valid-type]
+    gazetteer: Literal["us_zip", "geonames", "file"] = "us_zip"
+    states: list[str] | None = Field(
+        None, description="us_zip: USPS state codes; geonames: ISO2 countries."
+    )
+    files: list[GazetteerFileSpec] = Field(default_factory=list)
+    region: str = Field(
+        "state", description="Firm column matched to the gazetteer's regions."
+    )
+    postcode_country: Literal["US", "RU"] = "US"
+    region_centroid_column: str | None = Field(
+        None, description="study_regions column with the codes firms declare."
+    )
+    region_centroid_score: Annotated[float, Field(ge=0, le=1)] = 0.1
+    online: OnlineGeocoderSpec | None = None
     fuzzy_min_score: Annotated[float, Field(gt=0, le=100)] = 90.0
     min_match_rate: Annotated[float, Field(ge=0, le=1)] = 0.95
 
@@ -143,6 +221,21 @@ class GeocoderSpec(_Strict):
             raise ValueError(f"lists a tier twice: {value}")
         return value
 
+    @model_validator(mode="after")
+    def _tiers_have_inputs(self) -> GeocoderSpec:
+        problems = []
+        if "online" in self.tiers and self.online is None:
+            problems.append("tier 'online' needs geocoder.online: {provider, url}")
+        if self.gazetteer == "file" and not self.files:
+            problems.append("gazetteer 'file' needs geocoder.files: [{path, columns}]")
+        if "region_centroid" in self.tiers and not self.region_centroid_column:
+            problems.append(
+                "tier 'region_centroid' needs geocoder.region_centroid_column"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
 
 class InteractionsSpec(_Strict):
     actors: str
@@ -153,10 +246,47 @@ class InteractionsSpec(_Strict):
     )
 
 
+class StarsSpec(_Strict):
+    """European Cluster Observatory stars: one each for size, specialisation, focus."""
+
+    size_quantile: Annotated[float, Field(gt=0, lt=1)] = 0.9
+    min_lq: Annotated[float, Field(ge=0)] = 2.0
+    focus_quantile: Annotated[float, Field(gt=0, lt=1)] = 0.9
+
+
+class StrongClustersSpec(_Strict):
+    """US Cluster Mapping style strong clusters: top regions by LQ per industry."""
+
+    top_share: Annotated[float, Field(gt=0, le=1)] = 0.25
+    min_lq: Annotated[float, Field(ge=0)] = 1.0
+    min_employment: Annotated[int, Field(ge=0)] = 1
+    traded_only: bool = Field(
+        True,
+        description="NAICS studies: flag only industries of a traded benchmark "
+        "cluster (data_sources/reference); local industries are spread by nature.",
+    )
+
+
 class MethodsSpec(_Strict):
-    weights: Literal["queen", "rook", "knn", "distance_band"] = "queen"
+    weights: Literal["queen", "rook", "knn", "distance_band", "kernel", "block"] = (
+        "queen"
+    )
     knn_k: Annotated[int, Field(ge=1)] = 6
     distance_band_m: Annotated[float, Field(gt=0)] | None = None
+    kernel: Literal["triangular", "uniform", "epanechnikov", "quartic", "gaussian"] = (
+        "triangular"
+    )
+    kernel_bandwidth_m: Annotated[float, Field(gt=0)] | None = Field(
+        None, description="Fixed kernel bandwidth (metres); default adaptive, knn_k."
+    )
+    block_column: str | None = Field(
+        None, description="Regions column of the higher-level region (weights: block)."
+    )
+    islands: Literal["keep", "drop", "attach"] = Field(
+        "keep",
+        description="Regions without neighbours: keep (zero lag, 'isolate'), drop, "
+        "or attach to the nearest region.",
+    )
     permutations: Annotated[int, Field(ge=99, le=99999)] = 999
     alpha: Annotated[float, Field(gt=0, lt=1)] = 0.05
     correction: Literal["none", "bonferroni", "fdr"] = "fdr"
@@ -168,6 +298,11 @@ class MethodsSpec(_Strict):
         None, description="Industries to analyse; default: all present."
     )
     min_industry_firms: Annotated[int, Field(ge=1)] = 20
+    stars: StarsSpec = StarsSpec()
+    strong_clusters: StrongClustersSpec = StrongClustersSpec()
+    min_cell_employees: Annotated[int, Field(ge=0)] = Field(
+        5, description="LQ cells with fewer employees are flagged small_cell."
+    )
 
     @model_validator(mode="after")
     def _band_needs_distance(self) -> MethodsSpec:
@@ -176,11 +311,80 @@ class MethodsSpec(_Strict):
                 "weights 'distance_band' needs methods.distance_band_m (metres), "
                 "e.g. distance_band_m: 50000"
             )
+        if self.weights == "block" and self.block_column is None:
+            raise ValueError(
+                "weights 'block' needs methods.block_column naming the regions "
+                "column of the higher-level region, e.g. block_column: state"
+            )
         return self
+
+
+class EntryRulesSpec(_Strict):
+    """The clusters' published entry rules (``geo.ecosystem.EntryRules``)."""
+
+    min_cooperation_ties: Annotated[int, Field(ge=1)] = Field(
+        1, description="Cooperation tie rows a member firm needs with other members."
+    )
+    min_functional_dependence: Annotated[float, Field(gt=0, le=1)] | None = Field(
+        None,
+        description="Minimum share of a member firm's supply-tie weight in the study "
+        "year sold to other members, e.g. 0.2 (Russian industrial clusters) or 0.1 "
+        "(priority territories); empty: no such rule.",
+    )
+    cooperation_types: list[Literal[TIE_TYPES]] = Field(  # type: ignore[valid-type]
+        ["supply", "joint_project", "co_patent", "agreement"],
+        description="Tie types that count as cooperation.",
+    )
+
+    @field_validator("cooperation_types")
+    @classmethod
+    def _some_types(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError(f"needs at least one tie type among {list(TIE_TYPES)}")
+        return value
+
+
+class EcosystemSpec(_Strict):
+    """How the ecosystem measures are computed (docs/indicators.md)."""
+
+    entry_rules: EntryRulesSpec = EntryRulesSpec()
+    min_actors: Annotated[int, Field(ge=1)] = 3
+    min_member_firm_partners: Annotated[int, Field(ge=1)] = 2
+    anchor_share: Annotated[float, Field(gt=0, le=1)] = 0.1
+    rate_years: Annotated[int, Field(ge=1)] = 5
+    rate_basis: Literal["registry", "ties"] = "registry"
+
+
+class PointsSpec(_Strict):
+    """Point-level analysis of located firms: density grids, point clusters,
+    Duranton-Overman K-density."""
+
+    density_cell_m: Annotated[float, Field(gt=0)] = 1000
+    density_bandwidth_m: Annotated[float, Field(ge=0)] = 5000
+    cluster_method: Literal["dbscan", "hdbscan"] = "dbscan"
+    eps_m: Annotated[float, Field(gt=0)] = 2000
+    min_samples: Annotated[int, Field(ge=1)] = 5
+    min_cluster_size: Annotated[int, Field(ge=2)] = 10
+    k_simulations: Annotated[int, Field(ge=19)] = 999
+    k_max_sites: Annotated[int, Field(ge=3)] = 1000
+    match_levels: list[Literal[GEOCODER_TIERS]] = Field(  # type: ignore[valid-type]
+        default_factory=lambda: [*DEFAULT_GEOCODER_TIERS, "online"],
+        description="Geocoding tiers precise enough for point-level analysis.",
+    )
 
 
 class MaturitySpec(_Strict):
     weights: dict[str, Annotated[float, Field(ge=0)]] | None = None
+
+    @field_validator("weights")
+    @classmethod
+    def _known_groups(cls, value: dict[str, float] | None) -> dict[str, float] | None:
+        unknown = sorted(set(value or {}) - set(MATURITY_GROUPS))
+        if unknown:
+            raise ValueError(
+                f"unknown group(s) {unknown}; the groups are {list(MATURITY_GROUPS)}"
+            )
+        return value
 
 
 class PublishSpec(_Strict):
@@ -209,7 +413,9 @@ class Study(_Strict):
     geocoder: GeocoderSpec = GeocoderSpec()
     interactions: InteractionsSpec | None = None
     methods: MethodsSpec = MethodsSpec()
+    ecosystem: EcosystemSpec = EcosystemSpec()
     maturity: MaturitySpec = MaturitySpec()
+    points: PointsSpec = PointsSpec()
     publish: PublishSpec = PublishSpec()
     study_file: str | None = Field(None, exclude=True)
 
@@ -330,6 +536,23 @@ def study_from_mapping(data: Any, *, source: str, base_dir: Path) -> Study:
         )
     if study.publish.dir is not None:
         updates["publish"] = PublishSpec(dir=_resolve(study.publish.dir, base_dir))
+    geocoder = study.geocoder
+    files = [
+        f.model_copy(
+            update={
+                "path": _resolve(f.path, base_dir),
+                "state_codes": f.state_codes
+                and f.state_codes.model_copy(
+                    update={"path": _resolve(f.state_codes.path, base_dir)}
+                ),
+            }
+        )
+        for f in geocoder.files
+    ]
+    online = geocoder.online and geocoder.online.model_copy(
+        update={"cache_dir": _resolve(geocoder.online.cache_dir, base_dir)}
+    )
+    updates["geocoder"] = geocoder.model_copy(update={"files": files, "online": online})
     return study.model_copy(update=updates)
 
 

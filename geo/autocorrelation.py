@@ -1,4 +1,4 @@
-"""Global and local spatial autocorrelation (Moran's I, LISA, Getis-Ord Gi*)."""
+"""Global and local spatial autocorrelation: Moran, Geary, Getis-Ord, LISA, Gi*."""
 
 from __future__ import annotations
 
@@ -10,9 +10,20 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from esda.crand import crand as _crand
-from esda.getisord import G_Local, _g_local_crand, _g_local_star_crand
-from esda.moran import Moran, Moran_Local, _moran_local_crand
+from esda.geary import Geary
+from esda.geary_local import _local_geary as _local_geary_crand
+from esda.getisord import G, G_Local, _g_local_crand, _g_local_star_crand
+from esda.moran import (
+    Moran,
+    Moran_BV,
+    Moran_Local,
+    Moran_Local_BV,
+    _moran_local_bv_crand,
+    _moran_local_crand,
+)
+from esda.smoothing import assuncao_rate
 from libpysal.graph import Graph
+from scipy.stats import norm
 
 CORRECTIONS = ("none", "bonferroni", "fdr")
 QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
@@ -140,6 +151,463 @@ def global_moran(
     )
 
 
+@dataclass(frozen=True)
+class GlobalGeary:
+    """Global Geary's C with its analytical and permutation inference.
+
+    Attributes
+    ----------
+    C : float
+        Geary's C; below 1 (its expectation) means positive autocorrelation.
+    expected_C : float
+        Expectation under the null, 1.
+    variance_rand : float
+        Variance of C under randomisation (as R spdep ``geary.test``).
+    z_rand : float
+        ``(C - 1) / sqrt(variance_rand)``: negative for positive autocorrelation
+        (spdep prints ``(1 - C) / sd``, the same number with the sign flipped).
+    p_rand : float
+        Two-sided normal p-value of ``z_rand`` (spdep's one-sided p is half).
+    p_sim : float
+        Folded permutation pseudo p-value; NaN when ``permutations == 0``.
+    permutations : int
+        Number of permutations drawn.
+    seed : int or None
+        Seed of the permutations.
+    n : int
+        Number of regions.
+    """
+
+    C: float
+    expected_C: float
+    variance_rand: float
+    z_rand: float
+    p_rand: float
+    p_sim: float
+    permutations: int
+    seed: int | None
+    n: int
+
+
+@dataclass(frozen=True)
+class GlobalGetisOrd:
+    """Global Getis-Ord G (binary weights) with normal and permutation inference.
+
+    Attributes
+    ----------
+    G : float
+        ``sum_ij w_ij y_i y_j / sum_{i != j} y_i y_j`` with binary ``w``.
+    expected_G : float
+        Expectation under the null, ``S0 / (n (n - 1))``.
+    variance : float
+        Variance of G under randomisation (as R spdep ``globalG.test``).
+    z : float
+        ``(G - expected_G) / sqrt(variance)``; positive: high values cluster.
+    p_norm : float
+        Two-sided normal p-value of ``z`` (spdep's one-sided p is half).
+    p_sim : float
+        Folded permutation pseudo p-value; NaN when ``permutations == 0``.
+    permutations : int
+        Number of permutations drawn.
+    seed : int or None
+        Seed of the permutations.
+    n : int
+        Number of regions.
+    """
+
+    G: float
+    expected_G: float
+    variance: float
+    z: float
+    p_norm: float
+    p_sim: float
+    permutations: int
+    seed: int | None
+    n: int
+
+
+@dataclass(frozen=True)
+class BivariateMoran:
+    """Global bivariate Moran's I of x against the spatial lag of y.
+
+    Attributes
+    ----------
+    I : float
+        ``sum_i zx_i lag(zy)_i / sum_i zx_i**2`` (z standardised, row weights).
+    expected_I_sim : float
+        Mean of the permuted statistics (NaN without permutations).
+    z_sim : float
+        ``(I - mean) / sd`` of the permuted statistics.
+    p_sim : float
+        Folded permutation pseudo p-value; NaN when ``permutations == 0``.
+    permutations : int
+        Number of permutations drawn.
+    seed : int or None
+        Seed of the permutations.
+    n : int
+        Number of regions.
+    """
+
+    I: float  # noqa: E741 -- the statistic's published name
+    expected_I_sim: float
+    z_sim: float
+    p_sim: float
+    permutations: int
+    seed: int | None
+    n: int
+
+
+def global_geary(
+    y: pd.Series | np.ndarray,
+    graph: Graph,
+    *,
+    permutations: int = 999,
+    seed: int | None = None,
+) -> GlobalGeary:
+    """Global Geary's C of ``y`` over ``graph``.
+
+    Parameters
+    ----------
+    y : pandas.Series or numpy.ndarray
+        One number per region: a Series indexed by region id (reordered to
+        ``graph.unique_ids``) or an array already in graph order. Not modified.
+    graph : libpysal.graph.Graph
+        Spatial weights, used as they are (``build_weights`` row-standardises).
+    permutations : int
+        Random permutations for ``p_sim``; 0 skips them.
+    seed : int, optional
+        Seed in ``[0, 2**32)`` of the permutations (numpy's global state is
+        restored afterwards).
+
+    Returns
+    -------
+    GlobalGeary
+        C, its expectation, randomisation variance, z, p-values and settings.
+
+    Raises
+    ------
+    TypeError
+        If ``graph`` is not a Graph or ``y`` is not numeric.
+    ValueError
+        If ``y`` does not match the graph ids, holds NaN, is constant, or there are
+        fewer than 3 regions or no neighbour pairs.
+
+    Examples
+    --------
+    Three squares in a row, rook, row-standardised (S0 = 3), y = 1, 2, 6: the
+    squared differences over the 4 directed links are 1, 1, 16, 16 with weights
+    1, 1/2, 1/2, 1, so C = (n - 1) / (2 S0) * 25.5 / sum(z**2) = 2/6 * 25.5 / 14.
+
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> from geo.weights import build_weights
+    >>> cells = gpd.GeoDataFrame({"region_id": ["w", "m", "e"]},
+    ...     geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1)])
+    >>> g = build_weights(cells, "rook")
+    >>> round(global_geary(pd.Series({"w": 1, "m": 2, "e": 6}), g).C, 4)
+    0.6071
+    """
+    _check_permutations(permutations, minimum=0)
+    _check_seed(seed)
+    vec = _aligned(y, graph, "y")
+    _check_analysable(vec, graph, "y", "Geary's C")
+    with _numpy_seed(seed), np.errstate(divide="ignore", invalid="ignore"):
+        gc = Geary(
+            vec, graph, transformation=graph.transformation, permutations=permutations
+        )
+    z = float(gc.z_rand)
+    return GlobalGeary(
+        C=float(gc.C),
+        expected_C=float(gc.EC),
+        variance_rand=float(gc.VC_rand),
+        z_rand=z,
+        p_rand=_two_sided(z),
+        p_sim=float(gc.p_sim) if permutations else float("nan"),
+        permutations=int(permutations),
+        seed=seed,
+        n=int(len(vec)),
+    )
+
+
+def global_getis_ord(
+    y: pd.Series | np.ndarray,
+    graph: Graph,
+    *,
+    permutations: int = 999,
+    seed: int | None = None,
+) -> GlobalGetisOrd:
+    """Global Getis-Ord G of non-negative ``y`` over the binary form of ``graph``.
+
+    Parameters
+    ----------
+    y : pandas.Series or numpy.ndarray
+        Non-negative number per region: a Series indexed by region id (reordered
+        to ``graph.unique_ids``) or an array already in graph order. Not modified.
+    graph : libpysal.graph.Graph
+        Spatial weights; only the neighbour structure is used (binary, as spdep's
+        ``globalG.test`` with style "B" and ArcGIS's High/Low Clustering).
+    permutations : int
+        Random permutations for ``p_sim``; 0 skips them.
+    seed : int, optional
+        Seed in ``[0, 2**32)`` of the permutations.
+
+    Returns
+    -------
+    GlobalGetisOrd
+        G, its expectation and variance, z, p-values and settings.
+
+    Raises
+    ------
+    TypeError
+        If ``graph`` is not a Graph or ``y`` is not numeric.
+    ValueError
+        If ``y`` does not match the graph ids, holds NaN or negative values, is
+        constant, or there are fewer than 3 regions or no neighbour pairs.
+
+    Examples
+    --------
+    Three squares in a row, rook; y = 1, 2, 6. Linked pairs (both directions)
+    give 2 (1*2 + 2*6) = 28; all ordered pairs i != j give 2 (2 + 6 + 12) = 40.
+
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> from geo.weights import build_weights
+    >>> cells = gpd.GeoDataFrame({"region_id": ["w", "m", "e"]},
+    ...     geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1)])
+    >>> g = build_weights(cells, "rook")
+    >>> global_getis_ord(pd.Series({"w": 1, "m": 2, "e": 6}), g).G
+    0.7
+    """
+    _check_permutations(permutations, minimum=0)
+    _check_seed(seed)
+    vec = _aligned(y, graph, "y")
+    _check_analysable(vec, graph, "y", "Getis-Ord G")
+    _check_non_negative(vec, graph, "y")
+    with _numpy_seed(seed), np.errstate(divide="ignore", invalid="ignore"):
+        g = G(vec, graph.transform("B"), permutations=permutations)
+    z = float(g.z_norm)
+    return GlobalGetisOrd(
+        G=float(g.G),
+        expected_G=float(g.EG),
+        variance=float(g.VG),
+        z=z,
+        p_norm=_two_sided(z),
+        p_sim=float(g.p_sim) if permutations else float("nan"),
+        permutations=int(permutations),
+        seed=seed,
+        n=int(len(vec)),
+    )
+
+
+def bivariate_moran(
+    x: pd.Series | np.ndarray,
+    y: pd.Series | np.ndarray,
+    graph: Graph,
+    *,
+    permutations: int = 999,
+    seed: int | None = None,
+) -> BivariateMoran:
+    """Global bivariate Moran's I: ``x`` in a region against ``y`` next door.
+
+    Parameters
+    ----------
+    x, y : pandas.Series or numpy.ndarray
+        One number per region each (Series indexed by region id, or arrays in
+        graph order), e.g. the LQs of two industries, or an LQ and a covariate.
+        Not modified.
+    graph : libpysal.graph.Graph
+        Spatial weights, used as they are (``build_weights`` row-standardises).
+    permutations : int
+        Random permutations of ``y`` for the inference; 0 skips them.
+    seed : int, optional
+        Seed in ``[0, 2**32)`` of the permutations.
+
+    Returns
+    -------
+    BivariateMoran
+        I, the permutation mean, z and p-value, and settings. There is no
+        analytical inference for the bivariate statistic (as in esda and GeoDa).
+
+    Raises
+    ------
+    TypeError
+        If ``graph`` is not a Graph or a variable is not numeric.
+    ValueError
+        If a variable does not match the graph ids, holds NaN or is constant, or
+        there are fewer than 3 regions or no neighbour pairs.
+
+    Notes
+    -----
+    esda's ``Moran_BV``: ``I = zx' W zy / zx' zx`` with both variables
+    standardised. It is not symmetric in x and y.
+
+    Examples
+    --------
+    Three squares in a row, rook, row-standardised, and y = x = 1, 2, 6: the
+    statistic is then the ordinary Moran's I, -1.5 / 14 (see :func:`global_moran`).
+
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> from geo.weights import build_weights
+    >>> cells = gpd.GeoDataFrame({"region_id": ["w", "m", "e"]},
+    ...     geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1)])
+    >>> g = build_weights(cells, "rook")
+    >>> x = pd.Series({"w": 1.0, "m": 2.0, "e": 6.0})
+    >>> round(bivariate_moran(x, x, g, permutations=0).I, 4)
+    -0.1071
+    """
+    _check_permutations(permutations, minimum=0)
+    _check_seed(seed)
+    xv = _aligned(x, graph, "x")
+    yv = _aligned(y, graph, "y")
+    _check_analysable(xv, graph, "x", "bivariate Moran's I")
+    _check_analysable(yv, graph, "y", "bivariate Moran's I")
+    with _numpy_seed(seed), np.errstate(divide="ignore", invalid="ignore"):
+        m = Moran_BV(
+            xv,
+            yv,
+            graph,
+            transformation=graph.transformation,
+            permutations=permutations,
+        )
+    nan = float("nan")
+    return BivariateMoran(
+        I=float(m.I),
+        expected_I_sim=float(m.EI_sim) if permutations else nan,
+        z_sim=float(m.z_sim) if permutations else nan,
+        p_sim=float(m.p_sim) if permutations else nan,
+        permutations=int(permutations),
+        seed=seed,
+        n=int(len(xv)),
+    )
+
+
+def moran_rate(
+    events: pd.Series | np.ndarray,
+    base: pd.Series | np.ndarray,
+    graph: Graph,
+    *,
+    permutations: int = 999,
+    seed: int | None = None,
+) -> GlobalMoran:
+    """Global Moran's I of a rate after Empirical Bayes standardisation.
+
+    Parameters
+    ----------
+    events : pandas.Series or numpy.ndarray
+        Non-negative counts per region (e.g. employees of an industry).
+    base : pandas.Series or numpy.ndarray
+        Positive population at risk per region (e.g. total employment).
+    graph : libpysal.graph.Graph
+        Spatial weights, used as they are.
+    permutations : int
+        Random permutations for ``p_sim``; 0 skips them.
+    seed : int, optional
+        Seed in ``[0, 2**32)`` of the permutations.
+
+    Returns
+    -------
+    GlobalMoran
+        As :func:`global_moran`, computed on the standardised rates.
+
+    Raises
+    ------
+    TypeError
+        If ``graph`` is not a Graph or a variable is not numeric.
+    ValueError
+        If a variable does not match the graph ids or holds NaN, ``events`` is
+        negative, ``base`` is not positive, or the rates are constant.
+
+    Notes
+    -----
+    Assuncao and Reis (1999), as esda's ``Moran_Rate(adjusted=True)`` and
+    GeoDa's "Moran's I with EB rate": with ``p_i = e_i / b_i``,
+    ``beta = sum e / sum b``, ``alpha = sum b_i (p_i - beta)**2 / sum b - beta /
+    mean(b)``, the standardised rate is ``(p_i - beta) / sqrt(alpha + beta /
+    b_i)`` (``beta / b_i`` alone where that sum is negative). Small bases no
+    longer dominate the map by their noise.
+
+    Examples
+    --------
+    Rates 0.1, 0.2, 0.6 over equal bases of 10: every region gets the same
+    variance, so the standardised rates are proportional to p - beta and I equals
+    Moran's I of the raw rates (the three-squares value of :func:`global_moran`).
+
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> from geo.weights import build_weights
+    >>> cells = gpd.GeoDataFrame({"region_id": ["w", "m", "e"]},
+    ...     geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1)])
+    >>> g = build_weights(cells, "rook")
+    >>> e = pd.Series({"w": 1, "m": 2, "e": 6})
+    >>> round(moran_rate(e, pd.Series(10, index=e.index), g).I, 4)
+    -0.1071
+    """
+    rates = eb_rates(events, base, graph)
+    return global_moran(rates, graph, permutations=permutations, seed=seed)
+
+
+def eb_rates(
+    events: pd.Series | np.ndarray, base: pd.Series | np.ndarray, graph: Graph
+) -> pd.Series:
+    """Empirical Bayes standardised rates (Assuncao-Reis) in graph order.
+
+    Parameters
+    ----------
+    events : pandas.Series or numpy.ndarray
+        Non-negative counts per region (Series by region id, or graph order).
+    base : pandas.Series or numpy.ndarray
+        Positive population at risk per region.
+    graph : libpysal.graph.Graph
+        Defines the regions and their order.
+
+    Returns
+    -------
+    pandas.Series
+        Standardised rate per region id (see :func:`moran_rate`, Notes).
+
+    Raises
+    ------
+    TypeError
+        If ``graph`` is not a Graph or a variable is not numeric.
+    ValueError
+        If a variable does not match the graph ids or holds NaN, ``events`` is
+        negative or ``base`` is not positive.
+
+    Examples
+    --------
+    esda's ``assuncao_rate`` docstring example: events 30, 25, 25, 15, ... over
+    bases 100, 100, 110, 90, ... give 1.0384, -0.0410, -0.5625, -1.7306, ...
+
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> from geo.weights import build_weights
+    >>> cells = gpd.GeoDataFrame({"region_id": list("abcdefgh")},
+    ...     geometry=[box(i, 0, i + 1, 1) for i in range(8)])
+    >>> e = [30, 25, 25, 15, 33, 21, 30, 20]
+    >>> b = [100, 100, 110, 90, 100, 90, 110, 90]
+    >>> eb_rates(e, b, build_weights(cells, "rook")).round(4).tolist()[:4]
+    [1.0384, -0.041, -0.5625, -1.7306]
+    """
+    ev = _aligned(events, graph, "events")
+    bv = _aligned(base, graph, "base")
+    ids = _id_index(graph)
+    if (ev < 0).any():
+        bad = ids[ev < 0]
+        raise ValueError(
+            f"events has {len(bad)} negative counts (first ids: "
+            f"{bad[:5].tolist()}). Pass counts (e.g. employees), not differences."
+        )
+    if (bv <= 0).any():
+        bad = ids[bv <= 0]
+        raise ValueError(
+            f"base has {len(bad)} values that are not positive (first ids: "
+            f"{bad[:5].tolist()}). A rate needs a population at risk > 0; drop "
+            "those regions."
+        )
+    return pd.Series(assuncao_rate(ev, bv), index=ids, name="eb_rate")
+
+
 def local_moran(
     y: pd.Series | np.ndarray,
     graph: Graph,
@@ -220,21 +688,16 @@ def local_moran(
     p_sim = _tie_aware_p_sim(
         lm.z, lm.w, lm.Is, permutations, seed, _moran_local_crand, scaling=None
     )
-    iso = _isolate_mask(graph)
-    local_i = np.where(iso, np.nan, np.asarray(lm.Is, dtype=float))
-    p = np.where(iso, np.nan, p_sim)
-    p_adj = adjust_pvalues(p, method=correction)
     quadrant = pd.Series(np.asarray(lm.q)).map(QUADRANTS).fillna("ns").to_numpy()
-    quadrant = np.where(p_adj < alpha, quadrant, "ns")
-    quadrant = np.where(iso, "isolate", quadrant)
-    return pd.DataFrame(
-        {
-            "local_i": local_i,
-            "p_value": p,
-            "p_adjusted": p_adj,
-            "quadrant": quadrant.astype(object),
-        },
-        index=_id_index(graph),
+    return _local_frame(
+        graph,
+        "local_i",
+        np.asarray(lm.Is, dtype=float),
+        p_sim,
+        quadrant.astype(object),
+        "quadrant",
+        alpha,
+        correction,
     )
 
 
@@ -316,13 +779,7 @@ def hot_spots(
     _check_local_options(permutations, seed, alpha, correction)
     vec = _aligned(y, graph, "y")
     _check_analysable(vec, graph, "y", "Getis-Ord G")
-    if (vec < 0).any():
-        ids = _id_index(graph)[vec < 0]
-        raise ValueError(
-            f"y has {len(ids)} negative values (first ids: {ids[:5].tolist()}, "
-            f"minimum {vec.min():g}); Getis-Ord G is defined for non-negative "
-            "values. Use local_moran for variables that can be negative."
-        )
+    _check_non_negative(vec, graph, "y")
     binary = graph.transform("B")
     gl = G_Local(vec, binary, transform="B", permutations=0, star=bool(star))
     p_sim = _tie_aware_p_sim(
@@ -348,6 +805,277 @@ def hot_spots(
         {"gi_z": z, "gi_p": p, "gi_p_adjusted": p_adj, "hotspot": label},
         index=_id_index(graph),
     )
+
+
+def local_geary(
+    y: pd.Series | np.ndarray,
+    graph: Graph,
+    *,
+    permutations: int = 999,
+    seed: int | None = None,
+    alpha: float = 0.05,
+    correction: str = "fdr",
+) -> pd.DataFrame:
+    """Local Geary c with conditional-permutation inference and GeoDa's clusters.
+
+    Parameters
+    ----------
+    y : pandas.Series or numpy.ndarray
+        One number per region: a Series indexed by region id (reordered to
+        ``graph.unique_ids``) or an array already in graph order. Not modified.
+    graph : libpysal.graph.Graph
+        Spatial weights; row-standardised here, as esda and GeoDa do.
+    permutations : int
+        Conditional permutations per region (at least 1).
+    seed : int, optional
+        Seed in ``[0, 2**32)`` of esda's permutation draws.
+    alpha : float
+        A region is significant iff its adjusted p-value is below ``alpha``.
+    correction : {"fdr", "bonferroni", "none"}
+        Multiple-testing control over the regions that have neighbours.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``region_id`` in graph order: ``local_c``, ``p_value``,
+        ``p_adjusted`` and ``cluster``: ``HH``, ``LL``, ``other_positive`` (a
+        small c, i.e. similar neighbours, outside the HH/LL quadrants),
+        ``negative`` (a large c: dissimilar neighbours), ``ns``, or ``isolate``.
+
+    Raises
+    ------
+    TypeError
+        If ``graph`` is not a Graph or ``y`` is not numeric.
+    ValueError
+        If ``y`` does not match the graph ids, holds NaN, is constant, there are
+        fewer than 3 regions or no neighbour pairs, or an option is invalid.
+
+    Notes
+    -----
+    ``c_i = sum_j w_ij (z_i - z_j)**2`` with ``z`` standardised by the population
+    standard deviation (esda's ``Geary_Local``; R spdep's ``localC`` scales by
+    the sample deviation, so its values are these times ``(n - 1) / n``).
+    esda 2.9.0's ``Geary_Local`` returns a Graph's values in sorted-id order,
+    not graph order, so ``c_i`` is computed here; the p-value uses esda's
+    conditional randomisation and is the tie-aware folded pseudo p-value of
+    :func:`local_moran`. As in GeoDa, a significant region is a positive
+    association when ``c_i`` is at most its expectation under conditional
+    randomisation, ``W_i n (z_i**2 + 1) / (n - 1)`` (GeoDa compares with the
+    mean of the permuted values, which estimates it), and then ``HH`` when
+    ``z_i`` and the lag of z are positive, ``LL`` when both are negative.
+
+    Examples
+    --------
+    Three squares in a row, rook, y = 1, 2, 6: z = (-2, -1, 3) / sqrt(14/3);
+    c of "w" is (z_w - z_m)**2 = 1 / (14/3) = 0.2143.
+
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> from geo.weights import build_weights
+    >>> cells = gpd.GeoDataFrame({"region_id": ["w", "m", "e"]},
+    ...     geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1)])
+    >>> y = pd.Series({"w": 1.0, "m": 2.0, "e": 6.0})
+    >>> g = build_weights(cells, "rook")
+    >>> local_geary(y, g, permutations=99, seed=1)["local_c"].round(4).tolist()
+    [0.2143, 1.8214, 3.4286]
+    """
+    _check_local_options(permutations, seed, alpha, correction)
+    vec = _aligned(y, graph, "y")
+    _check_analysable(vec, graph, "y", "local Geary's c")
+    w = graph.transform("R")
+    z = (vec - vec.mean()) / vec.std()
+    sparse = w.sparse.tocsr()
+    sparse.setdiag(0)
+    sparse.eliminate_zeros()
+    row_sum = np.asarray(sparse.sum(axis=1)).ravel()
+    lag = sparse @ z
+    local_c = row_sum * z**2 - 2.0 * z * lag + sparse @ (z**2)
+    p_sim = _tie_aware_p_sim(
+        z, w, local_c, permutations, seed, _local_geary_crand, scaling=None
+    )
+    n = len(z)
+    expected = row_sum * n * (z**2 + 1.0) / (n - 1.0)
+    label = np.where(
+        local_c <= expected,
+        np.where(
+            (z > 0) & (lag > 0),
+            "HH",
+            np.where((z < 0) & (lag < 0), "LL", "other_positive"),
+        ),
+        "negative",
+    ).astype(object)
+    return _local_frame(
+        graph, "local_c", local_c, p_sim, label, "cluster", alpha, correction
+    )
+
+
+def local_moran_bv(
+    x: pd.Series | np.ndarray,
+    y: pd.Series | np.ndarray,
+    graph: Graph,
+    *,
+    permutations: int = 999,
+    seed: int | None = None,
+    alpha: float = 0.05,
+    correction: str = "fdr",
+) -> pd.DataFrame:
+    """Bivariate local Moran: ``x`` in each region against the lag of ``y``.
+
+    Parameters
+    ----------
+    x, y : pandas.Series or numpy.ndarray
+        One number per region each (Series by region id, or arrays in graph
+        order): e.g. the LQ of an industry and the LQ of a related industry, or a
+        covariate. Not modified.
+    graph : libpysal.graph.Graph
+        Spatial weights, used as they are (``build_weights`` row-standardises).
+    permutations : int
+        Conditional permutations per region (at least 1).
+    seed : int, optional
+        Seed in ``[0, 2**32)`` of esda's permutation draws.
+    alpha : float
+        A region is significant iff its adjusted p-value is below ``alpha``.
+    correction : {"fdr", "bonferroni", "none"}
+        Multiple-testing control over the regions that have neighbours.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``region_id`` in graph order: ``local_i``, ``p_value``,
+        ``p_adjusted``, ``quadrant`` (first letter: ``x`` in the region; second:
+        the lag of ``y``; ``ns`` when not significant; ``isolate``).
+
+    Raises
+    ------
+    TypeError
+        If ``graph`` is not a Graph or a variable is not numeric.
+    ValueError
+        If a variable does not match the graph ids, holds NaN or is constant,
+        there are fewer than 3 regions or no neighbour pairs, or an option is
+        invalid.
+
+    Notes
+    -----
+    esda's ``Moran_Local_BV``: ``I_i = (n - 1) / n * zx_i * lag(zy)_i`` (both
+    standardised by the population deviation), with the region's ``x`` held
+    fixed and ``y`` permuted over the other regions; the p-value is the
+    tie-aware folded pseudo p-value of :func:`local_moran`.
+
+    Examples
+    --------
+    Three squares in a row, rook; x = 1, 2, 6 and y = 6, 2, 1: zx = (-2, -1, 3) /
+    sqrt(14/3), lag(zy)_w = zy_m = -1 / sqrt(14/3), so I_w = 2/3 * 2 / (14/3).
+
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> from geo.weights import build_weights
+    >>> cells = gpd.GeoDataFrame({"region_id": ["w", "m", "e"]},
+    ...     geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1)])
+    >>> g = build_weights(cells, "rook")
+    >>> x = pd.Series({"w": 1.0, "m": 2.0, "e": 6.0})
+    >>> y = pd.Series({"w": 6.0, "m": 2.0, "e": 1.0})
+    >>> out = local_moran_bv(x, y, g, permutations=99, seed=1)
+    >>> round(float(out.loc["w", "local_i"]), 4)
+    0.2857
+    """
+    _check_local_options(permutations, seed, alpha, correction)
+    xv = _aligned(x, graph, "x")
+    yv = _aligned(y, graph, "y")
+    _check_analysable(xv, graph, "x", "bivariate local Moran")
+    _check_analysable(yv, graph, "y", "bivariate local Moran")
+    lm = Moran_Local_BV(
+        xv, yv, graph, transformation=graph.transformation, permutations=0
+    )
+    p_sim = _tie_aware_p_sim(
+        np.column_stack((lm.zx, lm.zy)),
+        lm.w,
+        lm.Is,
+        permutations,
+        seed,
+        _moran_local_bv_crand,
+        scaling=None,
+    )
+    quadrant = pd.Series(np.asarray(lm.q)).map(QUADRANTS).fillna("ns").to_numpy()
+    return _local_frame(
+        graph,
+        "local_i",
+        np.asarray(lm.Is, dtype=float),
+        p_sim,
+        quadrant.astype(object),
+        "quadrant",
+        alpha,
+        correction,
+    )
+
+
+def local_moran_rate(
+    events: pd.Series | np.ndarray,
+    base: pd.Series | np.ndarray,
+    graph: Graph,
+    *,
+    permutations: int = 999,
+    seed: int | None = None,
+    alpha: float = 0.05,
+    correction: str = "fdr",
+) -> pd.DataFrame:
+    """Local Moran of a rate after Empirical Bayes standardisation.
+
+    Parameters
+    ----------
+    events : pandas.Series or numpy.ndarray
+        Non-negative counts per region (e.g. employees of an industry).
+    base : pandas.Series or numpy.ndarray
+        Positive population at risk per region (e.g. total employment).
+    graph : libpysal.graph.Graph
+        Spatial weights, used as they are.
+    permutations, seed, alpha, correction
+        As in :func:`local_moran`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``eb_rate`` (see :func:`eb_rates`) and the columns of
+        :func:`local_moran`, indexed by ``region_id`` in graph order.
+
+    Raises
+    ------
+    TypeError
+        If ``graph`` is not a Graph or a variable is not numeric.
+    ValueError
+        As :func:`eb_rates` and :func:`local_moran`.
+
+    Notes
+    -----
+    esda's ``Moran_Local_Rate(adjusted=True)`` and GeoDa's "Local Moran with EB
+    rate" (same standardised rates, so the same ``local_i``).
+
+    Examples
+    --------
+    Equal bases: the standardised rates are proportional to the raw rates minus
+    their mean, so ``local_i`` equals :func:`local_moran`'s on the counts.
+
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> from geo.weights import build_weights
+    >>> cells = gpd.GeoDataFrame({"region_id": ["w", "m", "e"]},
+    ...     geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1)])
+    >>> g = build_weights(cells, "rook")
+    >>> e = pd.Series({"w": 1, "m": 2, "e": 6})
+    >>> out = local_moran_rate(e, pd.Series(10, index=e.index), g, seed=1)
+    >>> out["local_i"].round(4).tolist()
+    [0.2857, -0.0714, -0.4286]
+    """
+    rates = eb_rates(events, base, graph)
+    out = local_moran(
+        rates,
+        graph,
+        permutations=permutations,
+        seed=seed,
+        alpha=alpha,
+        correction=correction,
+    )
+    out.insert(0, "eb_rate", rates.to_numpy())
+    return out
 
 
 def adjust_pvalues(
@@ -423,8 +1151,9 @@ def lisa_table(
     seed: int | None = None,
     alpha: float = 0.05,
     correction: str = "fdr",
+    star: bool = True,
 ) -> pd.DataFrame:
-    """Local Moran and Gi* hot spots of ``value`` for every industry.
+    """Local Moran and Getis-Ord hot spots (Gi* by default) for every industry.
 
     Parameters
     ----------
@@ -442,6 +1171,8 @@ def lisa_table(
         Base seed. Industry ``k`` uses ``(seed + crc32(str(k))) % 2**32`` for both
         statistics, so its result does not depend on which other industries are
         in the table.
+    star : bool
+        True: Gi* (the region's own value included); False: Gi.
 
     Returns
     -------
@@ -512,6 +1243,7 @@ def lisa_table(
             seed=ind_seed,
             alpha=alpha,
             correction=correction,
+            star=star,
         )
         part = pd.concat([lm, hs], axis=1)
         part.insert(0, value, vec.to_numpy())
@@ -612,6 +1344,204 @@ def global_moran_table(
     return out
 
 
+def bivariate_lisa_table(
+    values: pd.DataFrame,
+    graph: Graph,
+    *,
+    x: object,
+    y: object,
+    region: str = "region_id",
+    industry: str = "industry",
+    value: str = "lq",
+    permutations: int = 999,
+    seed: int | None = None,
+    alpha: float = 0.05,
+    correction: str = "fdr",
+) -> pd.DataFrame:
+    """Bivariate local Moran of one industry against another or a covariate.
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        Long table, one row per (region, industry), as for :func:`lisa_table`;
+        a region missing for an industry counts as 0. Not modified.
+    graph : libpysal.graph.Graph
+        Spatial weights indexed by region id.
+    x, y : str or pandas.Series
+        An industry code of ``values`` (its ``value`` column is used), or a
+        covariate Series indexed by region id (e.g. population density).
+    region, industry, value : str
+        Column names of the region id, the industry and the analysed number.
+    permutations, alpha, correction
+        As in :func:`local_moran_bv`.
+    seed : int, optional
+        Base seed; the pair uses ``(seed + crc32("<x>|<y>")) % 2**32`` with the
+        industry codes or Series names.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per region in graph order: ``region``, ``x``, ``y`` (the codes or
+        Series names), ``local_i``, ``p_value``, ``p_adjusted``, ``quadrant``.
+
+    Raises
+    ------
+    TypeError
+        If ``values`` is not a DataFrame or ``graph`` not a Graph.
+    ValueError
+        For an industry that is not in ``values``, and as :func:`lisa_table` and
+        :func:`local_moran_bv`.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> from geo.weights import build_weights
+    >>> cells = gpd.GeoDataFrame({"region_id": list("abcd")},
+    ...     geometry=[box(i, 0, i + 1, 1) for i in range(4)])
+    >>> t = pd.DataFrame({"region_id": list("abcdabcd"), "industry": list("xxxxyyyy"),
+    ...                   "lq": [1, 1, 1, 5, 1, 2, 3, 4]})
+    >>> out = bivariate_lisa_table(t, build_weights(cells, "rook"), x="x", y="y",
+    ...                            permutations=99, seed=7)
+    >>> out[["x", "y"]].drop_duplicates().values.tolist()
+    [['x', 'y']]
+    """
+    _check_local_options(permutations, seed, alpha, correction)
+    wide = _wide_values(values, graph, region, industry, value)
+    columns = {}
+    for name, spec in (("x", x), ("y", y)):
+        if isinstance(spec, pd.Series):
+            columns[name] = (str(spec.name) if spec.name is not None else name, spec)
+            continue
+        if spec not in wide.columns:
+            raise ValueError(
+                f"{name}={spec!r} is not an industry of values (first industries: "
+                f"{list(wide.columns)[:10]}). Pass an industry code or a Series "
+                "indexed by region id."
+            )
+        columns[name] = (str(spec), wide[spec])
+    (x_label, x_values), (y_label, y_values) = columns["x"], columns["y"]
+    pair_seed = _derived_seed(seed, f"{x_label}|{y_label}")
+    out = local_moran_bv(
+        x_values,
+        y_values,
+        graph,
+        permutations=permutations,
+        seed=pair_seed,
+        alpha=alpha,
+        correction=correction,
+    )
+    out.insert(0, "y", y_label)
+    out.insert(0, "x", x_label)
+    out.insert(0, region, out.index.to_numpy())
+    return out.reset_index(drop=True)
+
+
+def global_statistics_table(
+    values: pd.DataFrame,
+    graph: Graph,
+    *,
+    region: str = "region_id",
+    industry: str = "industry",
+    value: str = "lq",
+    permutations: int = 999,
+    seed: int | None = None,
+) -> pd.DataFrame:
+    """Global Moran's I, Geary's C and Getis-Ord G of ``value`` for every industry.
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        Long table, one row per (region, industry); a missing region counts as 0.
+        Not modified.
+    graph : libpysal.graph.Graph
+        Spatial weights indexed by region id.
+    region, industry, value : str
+        Column names of the region id, the industry and the analysed number
+        (non-negative, for G).
+    permutations : int
+        Permutations for the ``*_p_sim`` columns; 0 skips them.
+    seed : int, optional
+        Base seed; industry ``k`` uses ``(seed + crc32(str(k))) % 2**32``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per analysed industry, sorted: ``industry``, ``moran_i``,
+        ``moran_z``, ``moran_p_sim``, ``geary_c``, ``geary_z``, ``geary_p_sim``,
+        ``getis_ord_g``, ``getis_ord_z``, ``getis_ord_p_sim``. Constant
+        industries are listed in ``frame.attrs["skipped_industries"]``.
+
+    Raises
+    ------
+    TypeError
+        If ``values`` is not a DataFrame or ``graph`` not a Graph.
+    ValueError
+        As :func:`global_moran_table`, and for negative values.
+
+    Examples
+    --------
+    Three squares in a row, rook; industry x has y = 1, 2, 6 (hand values in
+    :func:`global_moran`, :func:`global_geary`, :func:`global_getis_ord`).
+
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> from geo.weights import build_weights
+    >>> cells = gpd.GeoDataFrame({"region_id": ["w", "m", "e"]},
+    ...     geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1)])
+    >>> t = pd.DataFrame({"region_id": ["w", "m", "e"], "industry": "x",
+    ...                   "lq": [1.0, 2.0, 6.0]})
+    >>> out = global_statistics_table(t, build_weights(cells, "rook"), permutations=0)
+    >>> out[["moran_i", "geary_c", "getis_ord_g"]].round(4).values.tolist()
+    [[-0.1071, 0.6071, 0.7]]
+    """
+    _check_permutations(permutations, minimum=0)
+    _check_seed(seed)
+    wide = _wide_values(values, graph, region, industry, value)
+    rows = []
+    skipped: dict[object, str] = {}
+    for ind in wide.columns:
+        vec = wide[ind]
+        reason = _undefined_reason(vec.to_numpy(), value)
+        if reason is not None:
+            skipped[ind] = reason
+            continue
+        ind_seed = _derived_seed(seed, ind)
+        opts = {"permutations": permutations, "seed": ind_seed}
+        gm = global_moran(vec, graph, **opts)
+        gc = global_geary(vec, graph, **opts)
+        gg = global_getis_ord(vec, graph, **opts)
+        rows.append(
+            {
+                industry: ind,
+                "moran_i": gm.I,
+                "moran_z": gm.z_rand,
+                "moran_p_sim": gm.p_sim,
+                "geary_c": gc.C,
+                "geary_z": gc.z_rand,
+                "geary_p_sim": gc.p_sim,
+                "getis_ord_g": gg.G,
+                "getis_ord_z": gg.z,
+                "getis_ord_p_sim": gg.p_sim,
+            }
+        )
+    columns = [
+        industry,
+        "moran_i",
+        "moran_z",
+        "moran_p_sim",
+        "geary_c",
+        "geary_z",
+        "geary_p_sim",
+        "getis_ord_g",
+        "getis_ord_z",
+        "getis_ord_p_sim",
+    ]
+    out = pd.DataFrame(rows, columns=columns)
+    out.attrs["skipped_industries"] = skipped
+    return out
+
+
 # ----------------------------------------------------------------- helpers
 
 
@@ -680,6 +1610,48 @@ def _aligned(y: pd.Series | np.ndarray, graph: Graph, name: str) -> np.ndarray:
             f"{ids[bad][:5].tolist()}). Fill or drop those regions first."
         )
     return vec
+
+
+def _local_frame(
+    graph: Graph,
+    stat_name: str,
+    stat: np.ndarray,
+    p_sim: np.ndarray,
+    label: np.ndarray,
+    label_name: str,
+    alpha: float,
+    correction: str,
+) -> pd.DataFrame:
+    """Local statistic, p, adjusted p and label; isolates NaN and ``isolate``."""
+    iso = _isolate_mask(graph)
+    value = np.where(iso, np.nan, np.asarray(stat, dtype=float))
+    p = np.where(iso, np.nan, p_sim)
+    p_adj = adjust_pvalues(p, method=correction)
+    out_label = np.where(p_adj < alpha, label, "ns")
+    out_label = np.where(iso, "isolate", out_label)
+    return pd.DataFrame(
+        {
+            stat_name: value,
+            "p_value": p,
+            "p_adjusted": p_adj,
+            label_name: out_label.astype(object),
+        },
+        index=_id_index(graph),
+    )
+
+
+def _two_sided(z: float) -> float:
+    return float(2.0 * norm.sf(abs(z))) if np.isfinite(z) else float("nan")
+
+
+def _check_non_negative(vec: np.ndarray, graph: Graph, name: str) -> None:
+    if (vec < 0).any():
+        ids = _id_index(graph)[vec < 0]
+        raise ValueError(
+            f"{name} has {len(ids)} negative values (first ids: {ids[:5].tolist()}, "
+            f"minimum {vec.min():g}); Getis-Ord G is defined for non-negative "
+            "values. Use local_moran for variables that can be negative."
+        )
 
 
 def _undefined_reason(vec: np.ndarray, name: str) -> str | None:

@@ -42,8 +42,9 @@ def delineate_clusters(
         name. Not modified.
     lisa : pandas.DataFrame
         Long table as from ``lisa_table``: ``id_column``, ``industry``, ``value``,
-        ``quadrant``, ``p_adjusted``; ``employment`` and ``firms`` are summed per
-        cluster when present. Not modified.
+        ``quadrant``, ``p_adjusted``; ``gi_z`` and ``gi_p`` (for the core);
+        ``employment`` and ``firms`` are summed per cluster when present. Not
+        modified.
     graph : libpysal.graph.Graph
         The spatial weights the LISA was computed with.
     alpha : float
@@ -56,18 +57,21 @@ def delineate_clusters(
     id_column, industry, value : str
         Column names of the region id, the industry and the location quotient.
     core_alpha : float
-        Members with ``p_adjusted < core_alpha`` are listed as ``core_regions``.
+        Confidence of the core: members that are Getis-Ord Gi* hot spots with
+        ``gi_z > 0`` and the uncorrected ``gi_p < core_alpha`` (see Notes).
 
     Returns
     -------
     geopandas.GeoDataFrame
         One row per cluster, sorted by industry and ``cluster_id``: ``cluster_id``
         (``"<industry>-<first 10 hex of sha1 of the sorted member ids>"``, stable
-        across runs and row orders), ``industry``, ``regions`` (sorted ids,
-        comma-joined), ``n_regions``, ``core_regions``, ``employment`` and
-        ``firms`` (when in ``lisa``), ``mean_lq`` (unweighted) and ``geometry``
-        (union of the members), in the CRS of ``regions``. No cluster: an empty
-        frame with these columns.
+        across runs and row orders; see :func:`match_cluster_ids` across years),
+        ``industry``, ``regions`` (sorted ids, comma-joined), ``n_regions``,
+        ``core_regions`` and ``periphery_regions`` (sorted, comma-joined; the
+        periphery is every member that is not core, possibly empty),
+        ``employment`` and ``firms`` (when in ``lisa``), ``mean_lq``
+        (unweighted) and ``geometry`` (union of the members), in the CRS of
+        ``regions``. No cluster: an empty frame with these columns.
 
     Raises
     ------
@@ -78,9 +82,23 @@ def delineate_clusters(
         For missing columns, duplicate ids or (region, industry) rows, member
         regions absent from ``regions`` or ``graph``, or invalid thresholds.
 
+    Notes
+    -----
+    Core and periphery. Every member already passed the corrected LISA test,
+    so the core asks for stronger local evidence without a second correction:
+    a member is core when it is a Gi* hot spot at the ``1 - core_alpha``
+    confidence level before correction (``gi_z > 0`` and ``gi_p <
+    core_alpha``). The corrected p-value cannot serve: with 999 permutations
+    the smallest p is 0.001, and Benjamini-Hochberg over 159 regions lifts it
+    to at least 0.001 * 159 / k, which stays above 0.01 unless 16 or more
+    regions reach p = 0.001. A cluster none of whose members qualifies (or a
+    ``lisa`` without ``gi_z``/``gi_p``) takes as core its member(s) with the
+    highest LQ, so every cluster has a core. The periphery is the rest.
+
     Examples
     --------
-    Three squares in a row; w and m are significant HH with LQ 2, e is not.
+    Three squares in a row; w and m are significant HH with LQ 2, e is not; only
+    w is a Gi* hot spot at 99 %.
 
     >>> from shapely.geometry import box
     >>> from geo.weights import build_weights
@@ -88,10 +106,11 @@ def delineate_clusters(
     ...     geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(2, 0, 3, 1)])
     >>> lisa = pd.DataFrame({"region_id": ["w", "m", "e"], "industry": "x",
     ...     "lq": [2.0, 2.0, 0.5], "quadrant": ["HH", "HH", "ns"],
-    ...     "p_adjusted": [0.004, 0.03, 0.6]})
+    ...     "p_adjusted": [0.004, 0.03, 0.6], "gi_z": [3.1, 2.0, -0.2],
+    ...     "gi_p": [0.001, 0.02, 0.4]})
     >>> out = delineate_clusters(cells, lisa, build_weights(cells, "rook"))
-    >>> out[["regions", "n_regions", "core_regions", "mean_lq"]].values.tolist()
-    [['m,w', 2, 'w', 2.0]]
+    >>> out[["regions", "core_regions", "periphery_regions", "mean_lq"]].values.tolist()
+    [['m,w', 'w', 'm', 2.0]]
     """
     geoms = _geometries(regions, id_column)
     if not isinstance(lisa, pd.DataFrame):
@@ -129,6 +148,9 @@ def delineate_clusters(
         )
     lq = pd.to_numeric(table[value], errors="coerce")
     p_adj = pd.to_numeric(table["p_adjusted"], errors="coerce")
+    has_gi = "gi_z" in table.columns and "gi_p" in table.columns
+    gi_z = pd.to_numeric(table["gi_z"], errors="coerce") if has_gi else None
+    gi_p = pd.to_numeric(table["gi_p"], errors="coerce") if has_gi else None
     is_member = (
         (table["quadrant"] == "HH") & (p_adj < alpha) & (lq >= min_lq)
     ).to_numpy()
@@ -161,13 +183,15 @@ def delineate_clusters(
             ids = sorted(part[id_column])
             key = ",".join(ids)
             digest = hashlib.sha1(key.encode("utf-8")).hexdigest()[:10]
-            core = sorted(part.loc[p_adj.loc[part.index] < core_alpha, id_column])
+            core = _core_members(part, gi_z, gi_p, lq, id_column, core_alpha)
+            periphery = [rid for rid in ids if rid not in set(core)]
             row = {
                 "cluster_id": f"{ind}-{digest}",
                 "industry": ind,
                 "regions": key,
                 "n_regions": len(ids),
                 "core_regions": ",".join(core),
+                "periphery_regions": ",".join(periphery),
             }
             for col in summed:
                 row[col] = pd.to_numeric(part[col]).sum()
@@ -181,6 +205,7 @@ def delineate_clusters(
         "regions",
         "n_regions",
         "core_regions",
+        "periphery_regions",
         *summed,
         "mean_lq",
         "geometry",
@@ -196,6 +221,148 @@ def delineate_clusters(
     out["_industry_key"] = out["industry"].astype(str)
     out = out.sort_values(["_industry_key", "cluster_id"], kind="stable")
     return out.drop(columns="_industry_key").reset_index(drop=True)
+
+
+def match_cluster_ids(
+    previous: pd.DataFrame,
+    current: pd.DataFrame,
+    *,
+    min_jaccard: float = 0.5,
+) -> pd.DataFrame:
+    """Carry cluster ids over from a previous run or year when members overlap.
+
+    Parameters
+    ----------
+    previous, current : pandas.DataFrame or geopandas.GeoDataFrame
+        Clusters as from :func:`delineate_clusters` (``cluster_id``,
+        ``industry``, ``regions`` as comma-joined ids). Not modified.
+    min_jaccard : float
+        Smallest Jaccard index ``|A & B| / |A | B|`` of the member sets for a
+        current cluster to inherit a previous cluster's id; in (0, 1].
+
+    Returns
+    -------
+    pandas.DataFrame or geopandas.GeoDataFrame
+        A copy of ``current`` (same type, rows and order) whose ``cluster_id``
+        is the matched previous id where there is a match, plus
+        ``match_jaccard`` (the Jaccard index of the match; NaN for a cluster
+        that keeps its own id).
+
+    Raises
+    ------
+    TypeError
+        If an input is not a DataFrame.
+    ValueError
+        For missing columns, duplicate ``cluster_id`` values, or a bad
+        ``min_jaccard``.
+
+    Notes
+    -----
+    The rule: within each industry, every (current, previous) pair with Jaccard
+    >= ``min_jaccard`` is a candidate; candidates are taken by decreasing
+    Jaccard (ties: current id, then previous id), each cluster at most once, so
+    the match is one-to-one and does not depend on row order. Clusters of one
+    industry and year are disjoint, so at 0.5 a previous cluster can only be
+    claimed twice when it split into two equal halves. Unmatched current
+    clusters keep their content id from :func:`delineate_clusters` (a new
+    cluster); unmatched previous ids are not reused (a cluster that ended).
+    Chained year by year, an id follows a cluster while it grows or shrinks
+    gradually. A content id that equals an inherited one gets a ``-2`` suffix.
+
+    Examples
+    --------
+    Last year's {a, b, c} and this year's {a, b, c, d} share 3 of 4 regions
+    (Jaccard 0.75): the old id carries over. {x} is new.
+
+    >>> prev = pd.DataFrame({"cluster_id": ["314-old"], "industry": ["314"],
+    ...                      "regions": ["a,b,c"]})
+    >>> cur = pd.DataFrame({"cluster_id": ["314-new", "314-xx"],
+    ...                     "industry": ["314", "314"], "regions": ["a,b,c,d", "x"]})
+    >>> match_cluster_ids(prev, cur)[["cluster_id", "match_jaccard"]].values.tolist()
+    [['314-old', 0.75], ['314-xx', nan]]
+    """
+    for name, frame in (("previous", previous), ("current", current)):
+        if not isinstance(frame, pd.DataFrame):
+            raise TypeError(
+                f"{name} must be a pandas DataFrame; got {type(frame).__name__}."
+            )
+        missing = [c for c in ("cluster_id", "industry", "regions") if c not in frame]
+        if missing:
+            raise ValueError(
+                f"{name} lacks columns {missing}; it has {list(frame.columns)[:10]}. "
+                "Pass clusters as returned by delineate_clusters."
+            )
+        dup = frame["cluster_id"][frame["cluster_id"].duplicated()]
+        if len(dup):
+            raise ValueError(
+                f"{name} has {len(dup)} duplicate cluster_id values (first: "
+                f"{dup.head(5).tolist()}). Cluster ids must be unique."
+            )
+    if (
+        isinstance(min_jaccard, bool)
+        or not isinstance(min_jaccard, int | float | np.floating)
+        or not 0 < min_jaccard <= 1
+    ):
+        raise ValueError(f"min_jaccard must lie in (0, 1]; got {min_jaccard!r}.")
+
+    def members(frame: pd.DataFrame) -> list[frozenset[str]]:
+        return [
+            frozenset(r for r in str(text).split(",") if r)
+            if isinstance(text, str)
+            else frozenset()
+            for text in frame["regions"]
+        ]
+
+    cur_sets, prev_sets = members(current), members(previous)
+    cur_ids = current["cluster_id"].astype(str).tolist()
+    prev_ids = previous["cluster_id"].astype(str).tolist()
+    cur_ind = current["industry"].astype(str).tolist()
+    prev_ind = previous["industry"].astype(str).tolist()
+    candidates = []
+    for i, (a, ind) in enumerate(zip(cur_sets, cur_ind, strict=True)):
+        for j, (b, pind) in enumerate(zip(prev_sets, prev_ind, strict=True)):
+            if ind != pind or not a or not b:
+                continue
+            jac = len(a & b) / len(a | b)
+            if jac >= min_jaccard:
+                candidates.append((-jac, cur_ids[i], prev_ids[j], i, j))
+    candidates.sort()
+    new_ids = list(cur_ids)
+    score = np.full(len(cur_ids), np.nan)
+    used_cur: set[int] = set()
+    used_prev: set[int] = set()
+    for neg_jac, _, _, i, j in candidates:
+        if i in used_cur or j in used_prev:
+            continue
+        used_cur.add(i)
+        used_prev.add(j)
+        new_ids[i] = prev_ids[j]
+        score[i] = -neg_jac
+    inherited = {new_ids[i] for i in used_cur}
+    for i in range(len(new_ids)):
+        if i not in used_cur and new_ids[i] in inherited:
+            new_ids[i] = f"{new_ids[i]}-2"
+    out = current.copy()
+    out["cluster_id"] = new_ids
+    out["match_jaccard"] = score
+    return out
+
+
+def _core_members(
+    part: pd.DataFrame,
+    gi_z: pd.Series | None,
+    gi_p: pd.Series | None,
+    lq: pd.Series,
+    id_column: str,
+    core_alpha: float,
+) -> list[str]:
+    """Sorted core ids of one cluster: Gi* hot at 1 - core_alpha, else top LQ."""
+    if gi_z is not None and gi_p is not None:
+        hot = (gi_z.loc[part.index] > 0) & (gi_p.loc[part.index] < core_alpha)
+        if hot.any():
+            return sorted(part.loc[hot.to_numpy(), id_column])
+    values = lq.loc[part.index]
+    return sorted(part.loc[(values == values.max()).to_numpy(), id_column])
 
 
 def _geometries(regions: gpd.GeoDataFrame, id_column: str) -> gpd.GeoSeries:

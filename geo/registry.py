@@ -7,7 +7,7 @@ from collections.abc import Collection
 import numpy as np
 import pandas as pd
 
-from geo.classification import aggregate_codes, unknown_codes
+from geo.classification import SCHEME_NAMES, aggregate_codes, code_problems
 
 MAX_PLAUSIBLE_EMPLOYEES = 500_000
 EARLIEST_FOUNDING_YEAR = 1600
@@ -35,10 +35,11 @@ def validate_registry(
     raw: pd.DataFrame,
     *,
     valid_codes: Collection[str],
-    level: int,
+    level: int | str,
     scheme: str = "naics",
     year: int,
     max_employees: int = MAX_PLAUSIBLE_EMPLOYEES,
+    employees_required: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Split a raw registry into validated firms and rejected rows with reasons.
 
@@ -47,16 +48,23 @@ def validate_registry(
     raw : pandas.DataFrame
         Registry rows as read (text values), with the canonical columns of
         ``docs/data-contract.md`` and ``source_row``. Not modified.
+        A non-empty ``read_problem`` column (set by a registry adapter for rows it
+        could not read, e.g. a point geometry that is a polygon) rejects the row.
     valid_codes : collection of str
-        Every code of the classification (all levels).
-    level : int
-        Classification level the study analyses (NAICS digits).
+        Every code of the classification (all levels it lists; codes finer than the
+        finest listed level are judged by their form and their ancestor).
+    level : int or str
+        Classification level the study analyses: NAICS digits, or a level name or
+        depth of NACE Rev.2, OKVED2 or US SIC (see ``geo.classification``).
     scheme : str
-        Classification scheme, for messages and aggregation.
+        ``"naics"``, ``"nace"``, ``"okved"`` or ``"sic"``.
     year : int
         Study year; founding years after it are errors.
     max_employees : int
         Largest plausible head count of one firm.
+    employees_required : bool
+        When False (registries without head counts, such as the Russian SME
+        register), an empty ``employees`` stays missing instead of being rejected.
 
     Returns
     -------
@@ -120,36 +128,42 @@ def validate_registry(
         + "; registry ids must be unique",
     )
 
+    if "read_problem" in frame:
+        problem = frame["read_problem"].astype("string").fillna("")
+        flag(problem != "", problem)
+
+    name = SCHEME_NAMES.get(scheme, scheme.upper())
     codes = frame["industry_code"].astype("string").str.strip().replace("", pd.NA)
     flag(
         codes.isna(),
-        f"industry_code: empty; give the {scheme.upper()} code of the firm's main "
-        "activity",
+        f"industry_code: empty; give the {name} code of the firm's main activity",
     )
-    unknown = unknown_codes(codes, valid_codes)
+    problems = code_problems(codes, valid_codes, scheme=scheme)
+    unknown = problems != ""
     flag(
         unknown,
-        "industry_code: "
-        + _quoted(codes)
-        + f" is not a {scheme.upper()} code; correct it or change "
-        "classification.scheme",
+        "industry_code: " + problems + "; correct it or change classification.scheme",
     )
-    industry = aggregate_codes(codes, level=level, scheme=scheme)
+    industry = pd.Series(
+        aggregate_codes(codes, level=level, scheme=scheme), index=frame.index
+    )
     coarse = codes.notna() & ~unknown & industry.isna()
+    finer = f"{level}-digit" if isinstance(level, int) else f"{level}-level"
     flag(
         coarse,
         "industry_code: "
         + _quoted(codes)
-        + f" is coarser than the study's level {level}; give a {level}-digit or finer "
+        + f" is coarser than the study's level {level}; give a {finer} or finer "
         "code, or lower classification.level",
     )
 
     employees, bad_emp = _whole_numbers(frame["employees"])
     emp_text = _quoted(frame["employees"].astype("string"))
-    flag(
-        employees.isna() & ~bad_emp,
-        "employees: empty; give the head count (0 for firms without staff)",
-    )
+    if employees_required:
+        flag(
+            employees.isna() & ~bad_emp,
+            "employees: empty; give the head count (0 for firms without staff)",
+        )
     flag(bad_emp, "employees: " + emp_text + " is not a whole number")
     flag(
         employees.lt(0).fillna(False),
@@ -201,7 +215,7 @@ def validate_registry(
         rejected["source_row"] = frame.loc[bad_rows, "source_row"]
     rejected["reason"] = reason[bad_rows]
 
-    validated = frame.loc[~bad_rows].copy()
+    validated = frame.loc[~bad_rows].drop(columns="read_problem", errors="ignore")
     validated["firm_id"] = ids[~bad_rows].astype(str)
     validated["industry_code"] = codes[~bad_rows].astype(str)
     validated["industry"] = industry[~bad_rows].astype(str)

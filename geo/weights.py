@@ -6,11 +6,26 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from libpysal.graph import Graph
+from libpysal.kernels import kernel as _kernel_values
+from scipy.spatial import cKDTree
 
 from geo.crs import require_metric_crs
 
-METHODS = ("queen", "rook", "knn", "distance_band")
+METHODS = ("queen", "rook", "knn", "distance_band", "kernel", "block")
 TRANSFORMS = ("r", "b", "o")
+ISLANDS = ("keep", "drop", "attach")
+KERNELS = {
+    "triangular": "triangular",
+    "uniform": "boxcar",
+    "epanechnikov": "parabolic",
+    "quartic": "bisquare",
+    "gaussian": "gaussian",
+}
+"""GeoDa's kernel names and the libpysal.kernels function computing each."""
+
+# An adaptive bandwidth sits just beyond the k-th neighbour (as libpysal's legacy
+# ``Kernel``), so that neighbour keeps a positive weight under every kernel.
+_ADAPTIVE_STRETCH = 1.0000001
 
 
 def build_weights(
@@ -20,6 +35,10 @@ def build_weights(
     id_column: str = "region_id",
     k: int = 8,
     threshold_m: float | None = None,
+    kernel: str = "triangular",
+    bandwidth_m: float | None = None,
+    block_column: str | None = None,
+    islands: str = "keep",
     transform: str = "r",
 ) -> Graph:
     """Spatial weights graph of ``regions``, indexed by their string ids.
@@ -29,39 +48,66 @@ def build_weights(
     regions : geopandas.GeoDataFrame
         One row per region, with the id in column ``id_column`` or in an index of
         that name. Not modified.
-    method : {"queen", "rook", "knn", "distance_band"}
+    method : {"queen", "rook", "knn", "distance_band", "kernel", "block"}
         ``"queen"``: polygons sharing a point; ``"rook"``: polygons sharing an edge;
         ``"knn"``: the ``k`` nearest representative points (not symmetric);
         ``"distance_band"``: representative points at most ``threshold_m`` metres
-        apart (inclusive). ``"knn"`` and ``"distance_band"`` need a metric CRS.
+        apart (inclusive); ``"kernel"``: distance-decay weights (see Notes);
+        ``"block"``: regions with the same value in ``block_column`` (e.g. the
+        state of a county) are all neighbours of each other. ``"knn"``,
+        ``"distance_band"`` and ``"kernel"`` need a metric CRS.
     id_column : str
         Column (or index name) holding the unique region id; ids become strings.
     k : int
-        Number of neighbours for ``"knn"``; must be below the number of regions.
+        Number of neighbours for ``"knn"``, and for an adaptive ``"kernel"``
+        (``bandwidth_m=None``); must be below the number of regions.
     threshold_m : float, optional
         Distance band in metres; required for ``"distance_band"``.
+    kernel : {"triangular", "uniform", "epanechnikov", "quartic", "gaussian"}
+        Kernel function of ``"kernel"`` weights (GeoDa's names).
+    bandwidth_m : float, optional
+        Fixed kernel bandwidth in metres; None: adaptive, the distance to each
+        region's ``k``-th nearest neighbour.
+    block_column : str, optional
+        Column holding the higher-level region; required for ``"block"``.
+    islands : {"keep", "drop", "attach"}
+        What to do with regions that end up without a neighbour (see
+        :func:`resolve_islands`): keep them as isolates (zero lag, LISA label
+        ``isolate``), drop them from the graph, or link each to its nearest
+        region by centroid distance (needs a metric CRS).
     transform : {"r", "b", "o"}
-        ``"r"`` row-standardised (default), ``"b"`` binary, ``"o"`` as built.
+        ``"r"`` row-standardised (default), ``"b"`` binary, ``"o"`` as built;
+        applied after the islands are handled.
 
     Returns
     -------
     libpysal.graph.Graph
-        Graph whose ``unique_ids`` are the region ids in row order. Regions without
-        neighbours are kept as isolates (see :func:`isolates`).
+        Graph whose ``unique_ids`` are the region ids in row order (without the
+        dropped islands when ``islands="drop"``).
 
     Raises
     ------
     TypeError
         If ``regions`` is not a GeoDataFrame.
     ValueError
-        For an unknown method or transform, a missing, null or duplicate id, a null
-        or empty geometry, non-polygons for contiguity, a CRS that is not metric
-        for ``"knn"``/``"distance_band"``, or a bad ``k``/``threshold_m``.
+        For an unknown method, kernel, islands choice or transform, a missing, null
+        or duplicate id, a null or empty geometry, non-polygons for contiguity, a
+        CRS that is not metric for the distance methods, a bad ``k``,
+        ``threshold_m`` or ``bandwidth_m``, or a missing or null ``block_column``.
 
     Notes
     -----
     libpysal's ``Graph.build_contiguity`` defaults to rook; ``"queen"`` passes
-    ``rook=False``. Contiguity is topological, so it needs no CRS.
+    ``rook=False``. Contiguity and blocks are topological, so they need no CRS.
+
+    Kernel weights are ``K(d_ij / h_i)`` with libpysal's kernel functions
+    (``decay=False``: triangular ``1 - z``, epanechnikov ``0.75 (1 - z**2)``,
+    quartic ``15/16 (1 - z**2)**2``, gaussian ``exp(-z**2 / 2) / sqrt(2 pi)``,
+    uniform 1), between representative points closer than the bandwidth (the
+    gaussian is truncated there too, as GeoDa does). A fixed bandwidth is the same
+    ``h`` for everyone; an adaptive one is each region's distance to its
+    ``k``-th nearest neighbour, stretched by 1e-7 so that neighbour keeps a
+    positive weight. No self-weight is added.
 
     Examples
     --------
@@ -81,6 +127,12 @@ def build_weights(
             f"Unknown transform {transform!r}. Use 'r' (row-standardised), "
             "'b' (binary) or 'o' (weights as built)."
         )
+    if islands not in ISLANDS:
+        raise ValueError(
+            f"Unknown islands choice {islands!r}. Use 'keep' (zero lag, labelled "
+            "isolate), 'drop' (removed from the graph) or 'attach' (linked to the "
+            "nearest region)."
+        )
     geoms = _geometry_by_id(regions, id_column)
     if method in ("queen", "rook"):
         kinds = geoms.geom_type
@@ -93,33 +145,144 @@ def build_weights(
                 "for points."
             )
         graph = Graph.build_contiguity(geoms, rook=(method == "rook"))
+    elif method == "block":
+        graph = _block_graph(regions, geoms.index, block_column)
     else:
         require_metric_crs(geoms, "regions")
         points = geoms.representative_point()
         if method == "knn":
-            if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
-                raise ValueError(f"k must be a positive integer; got {k!r}.")
-            if k >= len(points):
-                raise ValueError(
-                    f"k={k} neighbours need more than {k} regions; got {len(points)}. "
-                    "Lower k."
-                )
+            _check_k(k, len(points))
             graph = Graph.build_knn(points, k=int(k))
-        else:
+        elif method == "distance_band":
             if threshold_m is None:
                 raise ValueError(
                     "method='distance_band' needs threshold_m (metres); got None. "
                     "Pass e.g. threshold_m=25_000."
                 )
-            if not np.isfinite(threshold_m) or threshold_m <= 0:
-                raise ValueError(
-                    "threshold_m must be a positive distance in metres; got "
-                    f"{threshold_m}."
-                )
+            _check_distance(threshold_m, "threshold_m")
             graph = Graph.build_distance_band(points, float(threshold_m))
+        else:
+            graph = _kernel_graph(points, kernel, bandwidth_m, k)
+    if islands != "keep":
+        graph, _ = resolve_islands(graph, regions, how=islands, id_column=id_column)
     if transform != "o":
         graph = graph.transform(transform)
     return graph
+
+
+def resolve_islands(
+    graph: Graph,
+    regions: gpd.GeoDataFrame | None = None,
+    *,
+    how: str = "keep",
+    id_column: str = "region_id",
+) -> tuple[Graph, list[str]]:
+    """Handle the regions without neighbours by an explicit choice.
+
+    Parameters
+    ----------
+    graph : libpysal.graph.Graph
+        Weights as built, before any transformation (transformation ``"O"`` or
+        ``"B"``); ``build_weights(..., islands=...)`` calls this in that order.
+    regions : geopandas.GeoDataFrame, optional
+        The regions of ``graph`` (id in ``id_column`` or the index); needed for
+        ``how="attach"`` only, in a metric CRS. Not modified.
+    how : {"keep", "drop", "attach"}
+        ``"keep"``: unchanged (an island's spatial lag is 0; LISA labels it
+        ``isolate``); ``"drop"``: the islands are removed from the graph;
+        ``"attach"``: each island is linked both ways to the region whose
+        centroid is nearest to its own centroid, with the median positive weight
+        of the graph (1 for contiguity, KNN, distance-band and block graphs).
+    id_column : str
+        Column (or index name) of the region id in ``regions``.
+
+    Returns
+    -------
+    tuple of (libpysal.graph.Graph, list of str)
+        The new graph (same transformation) and the island ids it handled (kept,
+        dropped or attached), in graph order.
+
+    Raises
+    ------
+    TypeError
+        If ``graph`` is not a Graph.
+    ValueError
+        For an unknown ``how``, a transformed graph, ``"drop"`` when every region
+        is an island, ``"attach"`` without ``regions``, with regions that do not
+        cover the graph ids, in a CRS that is not metric, or with one region.
+
+    Examples
+    --------
+    Two touching squares and an island 8 km east: attached to its nearest, "b".
+
+    >>> from shapely.geometry import box
+    >>> cells = gpd.GeoDataFrame({"region_id": ["a", "b", "island"]}, crs=3035,
+    ...     geometry=[box(0, 0, 1e3, 1e3), box(1e3, 0, 2e3, 1e3),
+    ...               box(9e3, 0, 1e4, 1e3)])
+    >>> raw = build_weights(cells, transform="o")
+    >>> graph, handled = resolve_islands(raw, cells, how="attach")
+    >>> handled, sorted(graph.neighbors["island"]), sorted(graph.neighbors["b"])
+    (['island'], ['b'], ['a', 'island'])
+    """
+    _require_graph(graph)
+    if how not in ISLANDS:
+        raise ValueError(f"Unknown islands choice {how!r}. Use one of {list(ISLANDS)}.")
+    if graph.transformation not in ("O", "B"):
+        raise ValueError(
+            f"resolve_islands needs the graph as built (transformation 'O' or 'B'); "
+            f"got {graph.transformation!r}. Resolve islands before transforming, "
+            "e.g. build_weights(..., islands=how) does it in that order."
+        )
+    ids = [str(i) for i in graph.unique_ids]
+    found = [str(i) for i in graph.isolates]
+    order = {rid: pos for pos, rid in enumerate(ids)}
+    found.sort(key=order.__getitem__)
+    if how == "keep" or not found:
+        return graph, found
+    if how == "drop":
+        kept = [rid for rid in ids if rid not in set(found)]
+        if not kept:
+            raise ValueError(
+                f"All {len(ids)} regions are islands, so dropping them leaves no "
+                "graph. Use another weights method or a larger distance."
+            )
+        return graph.subgraph(kept), found
+    if regions is None:
+        raise ValueError(
+            "islands='attach' needs the regions (in a metric CRS) to find each "
+            "island's nearest region; got regions=None."
+        )
+    geoms = _geometry_by_id(regions, id_column)
+    missing = pd.Index(ids).difference(geoms.index, sort=False)
+    if len(missing):
+        raise ValueError(
+            f"regions lacks {len(missing)} ids of the graph (first: "
+            f"{missing[:5].tolist()}). Pass the regions the graph was built on."
+        )
+    require_metric_crs(geoms, "regions")
+    if len(ids) < 2:
+        raise ValueError(
+            f"islands='attach' needs at least 2 regions; got {len(ids)}. Use "
+            "islands='keep'."
+        )
+    centroids = geoms.loc[ids].centroid
+    xy = np.column_stack([centroids.x.to_numpy(), centroids.y.to_numpy()])
+    _, nearest = cKDTree(xy).query(xy[[order[i] for i in found]], k=2)
+    adjacency = graph.adjacency
+    positive = adjacency.to_numpy(dtype=float)
+    positive = positive[positive > 0]
+    link = float(np.median(positive)) if positive.size else 1.0
+    edges = {
+        (f, n): float(w)
+        for (f, n), w in adjacency.items()
+        if not (f == n and w == 0)  # libpysal's placeholder row of an isolate
+    }
+    for island, pair in zip(found, nearest, strict=True):
+        # pair[0] is the island itself unless two centroids coincide
+        other = ids[pair[1]] if ids[pair[0]] == island else ids[pair[0]]
+        edges[(island, other)] = link
+        edges[(other, island)] = link
+    return _graph_from_edges(ids, edges, graph.transformation), found
 
 
 def isolates(graph: Graph) -> list[str]:
@@ -144,7 +307,8 @@ def isolates(graph: Graph) -> list[str]:
     ['island']
     """
     _require_graph(graph)
-    return [str(i) for i in graph.isolates]
+    found = {str(i) for i in graph.isolates}
+    return [str(i) for i in graph.unique_ids if str(i) in found]
 
 
 def components(graph: Graph) -> pd.Series:
@@ -176,6 +340,116 @@ def components(graph: Graph) -> pd.Series:
         index=pd.Index([str(i) for i in labels.index], name="region_id"),
         name="component",
     )
+
+
+# ----------------------------------------------------------------- helpers
+
+
+def _check_k(k: int, n: int) -> None:
+    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
+        raise ValueError(f"k must be a positive integer; got {k!r}.")
+    if k >= n:
+        raise ValueError(
+            f"k={k} neighbours need more than {k} regions; got {n}. Lower k."
+        )
+
+
+def _check_distance(value: float, name: str) -> None:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float | np.integer | np.floating)
+        or not np.isfinite(value)
+        or value <= 0
+    ):
+        raise ValueError(f"{name} must be a positive distance in metres; got {value}.")
+
+
+def _block_graph(
+    regions: gpd.GeoDataFrame, ids: pd.Index, block_column: str | None
+) -> Graph:
+    """Graph linking every pair of regions that share a ``block_column`` value."""
+    if block_column is None:
+        raise ValueError(
+            "method='block' needs block_column naming the higher-level region "
+            "(e.g. block_column='state'); got None."
+        )
+    if block_column not in regions.columns:
+        raise ValueError(
+            f"regions has no column {block_column!r} for method='block'; columns: "
+            f"{list(regions.columns)[:10]}. Pass block_column=... naming it."
+        )
+    blocks = pd.Series(regions[block_column].to_numpy(), index=ids)
+    null = blocks.isna().to_numpy()
+    if null.any():
+        raise ValueError(
+            f"regions has {int(null.sum())} rows with a null {block_column} (first "
+            f"ids: {ids[null][:5].tolist()}). Give every region its higher-level "
+            "region."
+        )
+    return Graph.build_block_contiguity(blocks.astype(str))
+
+
+def _kernel_graph(
+    points: gpd.GeoSeries, kernel: str, bandwidth_m: float | None, k: int
+) -> Graph:
+    """Kernel weights between points: fixed bandwidth, or adaptive with ``k``."""
+    if kernel not in KERNELS:
+        raise ValueError(
+            f"Unknown kernel {kernel!r}. Use one of {list(KERNELS)} (GeoDa's names)."
+        )
+    ids = list(points.index)
+    n = len(ids)
+    xy = np.column_stack([points.x.to_numpy(), points.y.to_numpy()])
+    tree = cKDTree(xy)
+    if bandwidth_m is not None:
+        _check_distance(bandwidth_m, "bandwidth_m")
+        pairs = tree.query_pairs(r=float(bandwidth_m), output_type="ndarray")
+        focal = np.concatenate([pairs[:, 0], pairs[:, 1]])
+        neighbor = np.concatenate([pairs[:, 1], pairs[:, 0]])
+        dist = np.hypot(*(xy[focal] - xy[neighbor]).T)
+        scale = np.full(len(dist), float(bandwidth_m))
+    else:
+        _check_k(k, n)
+        dists, found = tree.query(xy, k=int(k) + 1)
+        focal_l, neighbor_l, dist_l, scale_l = [], [], [], []
+        for i in range(n):
+            keep = found[i] != i
+            nb, d = found[i][keep][: int(k)], dists[i][keep][: int(k)]
+            focal_l.append(np.full(len(nb), i))
+            neighbor_l.append(nb)
+            dist_l.append(d)
+            scale_l.append(np.full(len(nb), d.max() * _ADAPTIVE_STRETCH))
+        focal = np.concatenate(focal_l)
+        neighbor = np.concatenate(neighbor_l)
+        dist = np.concatenate(dist_l)
+        scale = np.concatenate(scale_l)
+    # d / h is passed with h = 1 so each link can have its own bandwidth
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(scale > 0, dist / scale, 0.0)
+    weight = _kernel_values(z, 1.0, kernel=KERNELS[kernel], taper=True, decay=False)
+    edges = {
+        (ids[f], ids[j]): float(w)
+        for f, j, w in zip(focal, neighbor, weight, strict=True)
+        if w > 0
+    }
+    return _graph_from_edges([str(i) for i in ids], edges, "O")
+
+
+def _graph_from_edges(
+    ids: list[str], edges: dict[tuple[str, str], float], transformation: str
+) -> Graph:
+    """Graph over ``ids`` (in that order) from ``{(focal, neighbor): weight}``."""
+    order = {rid: pos for pos, rid in enumerate(ids)}
+    linked = {f for f, _ in edges}
+    rows = list(edges.items()) + [((rid, rid), 0.0) for rid in ids if rid not in linked]
+    rows.sort(key=lambda item: (order[item[0][0]], order[item[0][1]]))
+    focal = [f for (f, _), _ in rows]
+    neighbor = [n for (_, n), _ in rows]
+    weight = np.array([w for _, w in rows], dtype=float)
+    graph = Graph.from_arrays(focal, neighbor, weight)
+    if transformation != "O":
+        graph = Graph(graph.adjacency, transformation=transformation, is_sorted=True)
+    return graph
 
 
 def _geometry_by_id(regions: gpd.GeoDataFrame, id_column: str) -> gpd.GeoSeries:

@@ -1,8 +1,10 @@
-"""Atomic GeoPackage 1.2 publisher: all layers in one file, with default QGIS styles."""
+"""Atomic GeoPackage 1.2 publisher: all layers, default QGIS styles and metadata."""
 
 from __future__ import annotations
 
 import contextlib
+import json
+import math
 import os
 import re
 import secrets
@@ -15,14 +17,20 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from outputs.styles import geometry_family, style_for
+from outputs.qgis_project import layer_metadata_xml
+from outputs.styles import alternative_styles, geometry_family, style_for
 
 __all__ = [
     "GEOMETRY_COLUMN",
+    "METADATA_DDL",
+    "PROVENANCE_STANDARD_URI",
+    "QGIS_METADATA_URI",
     "GPKG_APPLICATION_ID",
     "GPKG_USER_VERSION",
     "LAYER_STYLES_DDL",
     "publish_geopackage",
+    "provenance_history",
+    "read_layer_metadata",
     "read_layer_styles",
     "style_for",
 ]
@@ -72,6 +80,27 @@ _LAYER_STYLES_COLUMNS = [
     "ui",
     "update_time",
 ]
+
+METADATA_DDL = (
+    "CREATE TABLE gpkg_metadata (id INTEGER CONSTRAINT m_pk PRIMARY KEY ASC NOT NULL,"
+    "md_scope TEXT NOT NULL DEFAULT 'dataset',md_standard_uri TEXT NOT NULL,"
+    "mime_type TEXT NOT NULL DEFAULT 'text/xml',metadata TEXT NOT NULL DEFAULT '')",
+    "CREATE TABLE gpkg_metadata_reference (reference_scope TEXT NOT NULL,"
+    "table_name TEXT,column_name TEXT,row_id_value INTEGER,"
+    "timestamp DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),"
+    "md_file_id INTEGER NOT NULL,md_parent_id INTEGER,"
+    "CONSTRAINT crmr_mfi_fk FOREIGN KEY (md_file_id) REFERENCES gpkg_metadata(id),"
+    "CONSTRAINT crmr_mpi_fk FOREIGN KEY (md_parent_id) REFERENCES gpkg_metadata(id))",
+)
+"""The metadata extension tables exactly as GDAL creates them (GeoPackage 1.2 F.8)."""
+
+_METADATA_EXTENSION = "http://www.geopackage.org/spec120/#extension_metadata"
+
+QGIS_METADATA_URI = "http://mrcc.com/qgis.dtd"
+"""``md_standard_uri`` under which QGIS stores (and finds) its layer metadata."""
+
+PROVENANCE_STANDARD_URI = "urn:agglo:provenance:1"
+"""``md_standard_uri`` of the machine-readable provenance (JSON, GeoPackage scope)."""
 
 # GeoPackage's DATETIME format (as in gpkg_contents.last_change).
 _NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
@@ -210,6 +239,140 @@ def _check_styles(
     return resolved
 
 
+def _check_provenance(provenance: Mapping | None) -> dict | None:
+    """The provenance as plain JSON data (checked serialisable, no NaN)."""
+    if provenance is None:
+        return None
+    if not isinstance(provenance, Mapping):
+        raise TypeError(
+            f"provenance must be a mapping (run_id, inputs, parameters, versions); "
+            f"got {type(provenance).__name__}. Build it with "
+            "outputs.publication.build_provenance(...)."
+        )
+    try:
+        plain = json.loads(json.dumps(provenance, allow_nan=False, default=_jsonable))
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"provenance must be JSON-serialisable without NaN ({error}). Convert "
+            "values to str, int, float, bool, lists or mappings."
+        ) from None
+    run_id = plain.get("run_id")
+    if run_id is not None and not isinstance(run_id, str):
+        raise ValueError(
+            f"provenance['run_id'] must be a string; got {run_id!r}. Pass the "
+            "Dagster run id (context.run_id)."
+        )
+    return plain
+
+
+def _jsonable(value: object) -> object:
+    """numpy scalars and paths as plain JSON values; anything else is refused."""
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if hasattr(value, "item") and callable(value.item):  # numpy scalar
+        return value.item()
+    raise TypeError(f"{type(value).__name__} {value!r} is not JSON-serialisable")
+
+
+def _flatten(prefix: str, value: object) -> list[tuple[str, object]]:
+    if isinstance(value, Mapping) and value:
+        out: list[tuple[str, object]] = []
+        for key in value:
+            out.extend(_flatten(f"{prefix}.{key}" if prefix else str(key), value[key]))
+        return out
+    return [(prefix, value)]
+
+
+def provenance_history(provenance: Mapping) -> list[str]:
+    """One readable line per provenance fact, for QGIS's metadata History list.
+
+    Parameters
+    ----------
+    provenance : mapping
+        ``run_id``, ``study``, ``partition``, ``created``, ``inputs`` (name to
+        ``{"path", "sha256", "bytes"}``), ``parameters`` (nested), ``versions``
+        (package to version) and any further JSON values. Not modified.
+
+    Returns
+    -------
+    list of str
+        ``run_id: ...``, ``input registry: registry.csv sha256 ...``,
+        ``parameter methods.alpha = 0.05``, ``version geopandas 1.2.0``, ... in that
+        order; other keys last as ``key: json``.
+
+    Examples
+    --------
+    >>> for line in provenance_history({"run_id": "r1",
+    ...     "inputs": {"registry": {"path": "r.csv", "sha256": "ab12", "bytes": 10}},
+    ...     "parameters": {"methods": {"alpha": 0.05}},
+    ...     "versions": {"esda": "2.9.0"}}):
+    ...     print(line)
+    run_id: r1
+    input registry: r.csv sha256 ab12 (10 bytes)
+    parameter methods.alpha = 0.05
+    version esda 2.9.0
+    """
+    lines: list[str] = []
+    for key in ("run_id", "study", "partition", "created"):
+        if key in provenance:
+            lines.append(f"{key}: {provenance[key]}")
+    for name, entry in (provenance.get("inputs") or {}).items():
+        if isinstance(entry, Mapping):
+            text = f"input {name}: {entry.get('path', '')}"
+            if entry.get("sha256"):
+                text += f" sha256 {entry['sha256']}"
+            if entry.get("bytes") is not None:
+                text += f" ({entry['bytes']} bytes)"
+        else:
+            text = f"input {name}: {entry}"
+        lines.append(text)
+    for key, value in _flatten("", provenance.get("parameters") or {}):
+        if key:
+            lines.append(f"parameter {key} = {json.dumps(value, default=str)}")
+    for package, version in (provenance.get("versions") or {}).items():
+        lines.append(f"version {package} {version}")
+    known = {"run_id", "study", "partition", "created", "inputs", "parameters"}
+    for key, value in provenance.items():
+        if key not in known | {"versions"}:
+            lines.append(f"{key}: {json.dumps(value, default=str)}")
+    return lines
+
+
+def _layer_metadata(
+    frames: Mapping[str, gpd.GeoDataFrame],
+    titles: Mapping[str, tuple[str, str]],
+    provenance: Mapping | None,
+) -> dict[str, str]:
+    """The QGIS metadata document of every layer."""
+    history = provenance_history(provenance) if provenance else []
+    parts = [
+        str(provenance[k])
+        for k in ("study", "partition", "run_id")
+        if provenance and provenance.get(k)
+    ]
+    parent = "/".join(parts)
+    documents = {}
+    for name, gdf in frames.items():
+        title, abstract = titles[name]
+        geometry = gdf.geometry
+        present = geometry[geometry.notna() & ~geometry.is_empty]
+        bounds = None
+        if not present.empty:
+            box = [float(v) for v in present.total_bounds]
+            bounds = box if all(math.isfinite(v) for v in box) else None
+        documents[name] = layer_metadata_xml(
+            identifier=f"{parent}/{name}" if parent else name,
+            parent_identifier=parent,
+            title=title,
+            abstract=abstract,
+            crs=gdf.crs,
+            bounds=bounds,
+            keywords={"gmd:topicCategory": ["economy"], "agglo": [name]},
+            history=history,
+        )
+    return documents
+
+
 def _check_path(path: str | os.PathLike[str]) -> Path:
     path = Path(path)
     if path.suffix.lower() != ".gpkg":
@@ -261,10 +424,59 @@ def _write_layer(gdf: gpd.GeoDataFrame, tmp: Path, name: str, *, first: bool) ->
         raise
 
 
-def _finish_geopackage(
-    tmp: Path, titles: Mapping[str, tuple[str, str]], styles: Mapping[str, str]
+def _write_metadata(
+    con: sqlite3.Connection,
+    documents: Mapping[str, str],
+    provenance: Mapping | None,
 ) -> None:
-    """Titles, abstracts and the layer_styles table, in one SQLite transaction."""
+    """QGIS metadata per layer (table scope) and the provenance JSON (file scope)."""
+    existing = con.execute(
+        "SELECT 1 FROM sqlite_master WHERE name = 'gpkg_metadata'"
+    ).fetchone()
+    if not existing:
+        for ddl in METADATA_DDL:
+            con.execute(ddl)
+        for table in ("gpkg_metadata", "gpkg_metadata_reference"):
+            con.execute(
+                "INSERT INTO gpkg_extensions (table_name, column_name, "
+                "extension_name, definition, scope) VALUES (?, NULL, "
+                "'gpkg_metadata', ?, 'read-write')",
+                (table, _METADATA_EXTENSION),
+            )
+    for name, document in documents.items():
+        cursor = con.execute(
+            "INSERT INTO gpkg_metadata (md_scope, md_standard_uri, mime_type, "
+            "metadata) VALUES ('dataset', ?, 'text/xml', ?)",
+            (QGIS_METADATA_URI, document),
+        )
+        con.execute(
+            "INSERT INTO gpkg_metadata_reference (reference_scope, table_name, "
+            f"md_file_id, timestamp) VALUES ('table', ?, ?, {_NOW})",
+            (name, cursor.lastrowid),
+        )
+    if provenance:
+        cursor = con.execute(
+            "INSERT INTO gpkg_metadata (md_scope, md_standard_uri, mime_type, "
+            "metadata) VALUES ('dataset', ?, 'application/json', ?)",
+            (PROVENANCE_STANDARD_URI, json.dumps(provenance, indent=2)),
+        )
+        con.execute(
+            "INSERT INTO gpkg_metadata_reference (reference_scope, table_name, "
+            f"md_file_id, timestamp) VALUES ('geopackage', NULL, ?, {_NOW})",
+            (cursor.lastrowid,),
+        )
+
+
+def _finish_geopackage(
+    tmp: Path,
+    titles: Mapping[str, tuple[str, str]],
+    styles: Mapping[str, str],
+    *,
+    extra_styles: Mapping[str, Mapping[str, str]] | None = None,
+    metadata: Mapping[str, str] | None = None,
+    provenance: Mapping | None = None,
+) -> None:
+    """Titles, abstracts, metadata and the layer_styles table, in one transaction."""
     con = sqlite3.connect(tmp)
     try:
         (application_id,) = con.execute("PRAGMA application_id").fetchone()
@@ -283,6 +495,7 @@ def _finish_geopackage(
                     "WHERE table_name = ?",
                     (title, abstract, name),
                 )
+            _write_metadata(con, metadata or {}, provenance)
             if not styles:
                 return
             con.execute(LAYER_STYLES_DDL)
@@ -295,18 +508,34 @@ def _finish_geopackage(
             geometry_columns = dict(
                 con.execute("SELECT table_name, column_name FROM gpkg_geometry_columns")
             )
-            for name, qml in styles.items():
+            rows = [
+                (name, name, qml, 1, f"Default style of {name}, written by agglo")
+                for name, qml in styles.items()
+            ]
+            rows += [
+                (
+                    name,
+                    style_name,
+                    qml,
+                    0,
+                    f"Alternative style {style_name!r} of {name}, written by agglo",
+                )
+                for name, named in (extra_styles or {}).items()
+                for style_name, qml in named.items()
+            ]
+            for name, style_name, qml, default, description in rows:
                 con.execute(
                     "INSERT INTO layer_styles (f_table_catalog, f_table_schema, "
                     "f_table_name, f_geometry_column, styleName, styleQML, styleSLD, "
                     "useAsDefault, description, owner, ui, update_time) "
-                    f"VALUES ('', '', ?, ?, ?, ?, '', 1, ?, '', NULL, {_NOW})",
+                    f"VALUES ('', '', ?, ?, ?, ?, '', ?, ?, '', NULL, {_NOW})",
                     (
                         name,
                         geometry_columns[name],
-                        name,
+                        style_name,
                         qml,
-                        f"Default style of {name}, written by agglo",
+                        default,
+                        description,
                     ),
                 )
     finally:
@@ -350,8 +579,9 @@ def publish_geopackage(
     *,
     styles: Mapping[str, str] | None = None,
     descriptions: Mapping[str, tuple[str, str]] | None = None,
+    provenance: Mapping | None = None,
 ) -> Path:
-    """Write all layers into one GeoPackage 1.2 with default QGIS styles, atomically.
+    """Write all layers into one GeoPackage 1.2 with QGIS styles and metadata.
 
     Parameters
     ----------
@@ -370,6 +600,13 @@ def publish_geopackage(
     descriptions : mapping of str to (str, str), optional
         ``(title, abstract)`` per layer, stored as ``gpkg_contents.identifier`` and
         ``description`` (defaults: the layer name and ``''``). Titles must be unique.
+    provenance : mapping, optional
+        How the layers were made: ``run_id``, ``study``, ``partition``, ``created``,
+        ``inputs`` (name to ``{"path", "sha256", "bytes"}``), ``parameters`` and
+        ``versions`` (see `outputs.publication.build_provenance`); JSON values only.
+        Written into every layer's QGIS metadata (History, one line per fact; see
+        `provenance_history`) and, as JSON, into a GeoPackage-scope
+        ``gpkg_metadata`` record (`PROVENANCE_STANDARD_URI`).
 
     Returns
     -------
@@ -383,16 +620,24 @@ def publish_geopackage(
         ``descriptions``, duplicate titles, a style that is not a QGIS document, a
         default style whose columns or geometry type the layer lacks, or a path not
         ending in ``.gpkg``.
+        Also if ``provenance`` is not JSON-serialisable or its ``run_id`` is not a
+        string.
     TypeError
-        If a layer is not a GeoDataFrame or a description is not two strings.
+        If a layer is not a GeoDataFrame, a description is not two strings or
+        ``provenance`` is not a mapping.
 
     Notes
     -----
-    The file is built as ``.<name>.tmp-<pid>-<random>.gpkg`` in the destination
+    Atomic: the file is built as ``.<name>.tmp-<pid>-<random>.gpkg`` in the destination
     folder: layers (pyogrio, ``VERSION=1.2``, geometry column ``geom``), then titles
     and the ``layer_styles`` table (QGIS's layout, registered in ``gpkg_contents``
     as ``attributes``; ``f_table_catalog`` and ``f_table_schema`` are ``''``,
-    ``useAsDefault`` is 1). The file is fsynced and renamed onto ``path`` with
+    ``useAsDefault`` is 1; further named styles of `outputs.styles.alternative_styles`,
+    such as ``hotspots`` on ``lisa``, have ``useAsDefault`` 0) and the metadata
+    extension: one QGIS metadata document per layer (``md_standard_uri``
+    `QGIS_METADATA_URI`, ``md_scope`` ``dataset``, ``text/xml``, referenced with
+    scope ``table``), which QGIS shows under Layer Properties > Metadata. The
+    file is fsynced and renamed onto ``path`` with
     ``os.replace``. On any error the temporary file is removed and an existing
     ``path`` is left as it was. ``gpd.list_layers`` on the result also lists the
     ``layer_styles`` table (geometry type ``None``).
@@ -413,6 +658,13 @@ def publish_geopackage(
     frames = _check_layers(layers)
     titles = _check_titles(descriptions, frames)
     qml = _check_styles(styles, frames)
+    plain_provenance = _check_provenance(provenance)
+    extra = {
+        name: named
+        for name, gdf in frames.items()
+        if name in qml and (named := alternative_styles(name, gdf))
+    }
+    metadata = _layer_metadata(frames, titles, plain_provenance)
 
     path.parent.mkdir(parents=True, exist_ok=True)
     # Ends in .gpkg too: GDAL warns about any other extension.
@@ -420,7 +672,14 @@ def publish_geopackage(
     try:
         for i, (name, gdf) in enumerate(frames.items()):
             _write_layer(gdf, tmp, name, first=i == 0)
-        _finish_geopackage(tmp, titles, qml)
+        _finish_geopackage(
+            tmp,
+            titles,
+            qml,
+            extra_styles=extra,
+            metadata=metadata,
+            provenance=plain_provenance,
+        )
         _fsync(tmp)
         os.replace(tmp, path)
     except BaseException:
@@ -476,5 +735,58 @@ def read_layer_styles(path: Path) -> pd.DataFrame:
         if not exists:
             return pd.DataFrame(columns=_LAYER_STYLES_COLUMNS)
         return pd.read_sql_query("SELECT * FROM layer_styles ORDER BY id", con)
+    finally:
+        con.close()
+
+
+def read_layer_metadata(path: Path) -> dict[str, str]:
+    """The QGIS metadata document of every layer of a GeoPackage.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A GeoPackage. Opened read-only; never created or modified.
+
+    Returns
+    -------
+    dict of str to str
+        Layer name to its ``gpkg_metadata`` document with ``md_standard_uri``
+        `QGIS_METADATA_URI` (table scope); empty without the metadata extension.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from shapely.geometry import Point
+    >>> roads = gpd.GeoDataFrame({"n": [1]}, geometry=[Point(0, 0)], crs=32617)
+    >>> out = publish_geopackage({"roads": roads}, Path(tempfile.mkdtemp()) / "x.gpkg",
+    ...     provenance={"run_id": "r1"})
+    >>> ET.fromstring(read_layer_metadata(out)["roads"]).findtext("history")
+    'run_id: r1'
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"GeoPackage {str(path)!r} does not exist. Check the path, or publish "
+            "first."
+        )
+    con = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+    try:
+        if not con.execute(
+            "SELECT 1 FROM sqlite_master WHERE name = 'gpkg_metadata_reference'"
+        ).fetchone():
+            return {}
+        rows = con.execute(
+            "SELECT r.table_name, m.metadata FROM gpkg_metadata_reference r "
+            "JOIN gpkg_metadata m ON m.id = r.md_file_id "
+            "WHERE r.reference_scope = 'table' AND m.md_standard_uri = ? "
+            "ORDER BY m.id",
+            (QGIS_METADATA_URI,),
+        ).fetchall()
+        return dict(rows)
     finally:
         con.close()

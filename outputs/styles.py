@@ -10,8 +10,10 @@
 from __future__ import annotations
 
 import math
+import os
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -31,6 +33,28 @@ LISA_CATEGORIES: tuple[tuple[str, str, str], ...] = (
     ("isolate", "#999999", "No neighbours"),
 )
 """``quadrant`` value, fill colour and legend label of the LISA map (GeoDa colours)."""
+
+HOTSPOT_CATEGORIES: tuple[tuple[str, str, str], ...] = (
+    ("hot_99", "#b2182b", "Hot spot, 99 % confidence"),
+    ("hot_95", "#ef8a62", "Hot spot, 95 % confidence"),
+    ("hot_90", "#fddbc7", "Hot spot, 90 % confidence"),
+    ("ns", "#f7f7f7", "Not significant"),
+    ("cold_90", "#d1e5f0", "Cold spot, 90 % confidence"),
+    ("cold_95", "#67a9cf", "Cold spot, 95 % confidence"),
+    ("cold_99", "#2166ac", "Cold spot, 99 % confidence"),
+)
+"""``hotspot`` value, fill colour and legend label of the Gi* map (ColorBrewer RdBu,
+the diverging ramp of ArcGIS's and GeoDa's hot-spot maps: red hot, blue cold)."""
+
+DENSITY_COLOURS: tuple[str, ...] = (
+    "#ffffb2",
+    "#fed976",
+    "#feb24c",
+    "#fd8d3c",
+    "#f03b20",
+    "#bd0026",
+)
+"""Sequential YlOrRd stops of the firm-density raster (low to high)."""
 
 LQ_CLASSES: tuple[tuple[float, float, str, str], ...] = (
     (0.0, 0.5, "#2166ac", "0 - 0.5"),
@@ -59,6 +83,9 @@ MATCH_LEVEL_COLOURS: tuple[tuple[str, str, str], ...] = (
     ("fuzzy_settlement", "#d7191c", "Fuzzy settlement match"),
 )
 """``match_level`` value, colour and legend label of firm points (best to worst)."""
+
+CLUSTER_LABEL_EXPRESSION = 'concat("industry", \' \', "maturity_stage")'
+"""Cluster label when the layer has ``maturity_stage``: e.g. ``3141 mature``."""
 
 FIRM_SIZE_EXPRESSION = 'scale_linear("employees", 0, 500, 1.5, 6)'
 """Data-defined marker diameter in mm: 1.5 mm at 0 employees, 6 mm at 500 or more."""
@@ -317,6 +344,26 @@ def _graduated(
 # ------------------------------------------------------------------- public builders
 
 
+def _categorized_fill(field: str, entries: Sequence[tuple[str, str, str]]) -> str:
+    """A categorizedSymbol fill renderer on ``field``: ``(value, colour, label)``."""
+    root = _document(2)
+    renderer = _renderer(root, "categorizedSymbol", attr=field)
+    categories = ET.SubElement(renderer, "categories")
+    symbols = ET.SubElement(renderer, "symbols")
+    for i, (value, colour, label) in enumerate(entries):
+        ET.SubElement(
+            categories,
+            "category",
+            value=value,
+            type="string",
+            symbol=str(i),
+            label=label,
+            render="true",
+        )
+        _fill_symbol(symbols, str(i), colour, outline="#808080", outline_width_mm=0.1)
+    return _finish(root, renderer, 2)
+
+
 def lisa_style() -> str:
     """QML of the LISA cluster map: categories on ``quadrant`` in GeoDa colours.
 
@@ -333,22 +380,28 @@ def lisa_style() -> str:
     >>> [c.get("value") for c in root.iter("category")]
     ['HH', 'LL', 'LH', 'HL', 'ns', 'isolate']
     """
-    root = _document(2)
-    renderer = _renderer(root, "categorizedSymbol", attr="quadrant")
-    categories = ET.SubElement(renderer, "categories")
-    symbols = ET.SubElement(renderer, "symbols")
-    for i, (value, colour, label) in enumerate(LISA_CATEGORIES):
-        ET.SubElement(
-            categories,
-            "category",
-            value=value,
-            type="string",
-            symbol=str(i),
-            label=label,
-            render="true",
-        )
-        _fill_symbol(symbols, str(i), colour, outline="#808080", outline_width_mm=0.1)
-    return _finish(root, renderer, 2)
+    return _categorized_fill("quadrant", LISA_CATEGORIES)
+
+
+def hotspot_style() -> str:
+    """QML of the Getis-Ord Gi* map: categories on ``hotspot`` in a diverging ramp.
+
+    Returns
+    -------
+    str
+        A QGIS 3.22 style document (categorizedSymbol renderer): dark red for hot
+        spots at 99 % confidence through white (not significant) to dark blue for
+        cold spots at 99 %, in the order of `HOTSPOT_CATEGORIES`.
+
+    Examples
+    --------
+    >>> import xml.etree.ElementTree as ET
+    >>> root = ET.fromstring(hotspot_style())
+    >>> root.find("renderer-v2").get("attr"), [
+    ...     c.get("value") for c in root.iter("category")][:3]
+    ('hotspot', ['hot_99', 'hot_95', 'hot_90'])
+    """
+    return _categorized_fill("hotspot", HOTSPOT_CATEGORIES)
 
 
 def location_quotient_style() -> str:
@@ -474,13 +527,18 @@ def regions_style(breaks: Sequence[float], *, field: str = "employment") -> str:
     return _graduated(field, classes, outline="#505050", outline_width_mm=0.15)
 
 
-def clusters_style(*, label_field: str = "industry") -> str:
+def clusters_style(
+    *, label_field: str = "industry", label_expression: str | None = None
+) -> str:
     """QML of localized clusters: translucent fill, strong outline, labels on.
 
     Parameters
     ----------
     label_field : str
         Attribute shown as the label at the centre of each cluster polygon.
+    label_expression : str, optional
+        QGIS expression labelling the clusters instead of ``label_field`` (e.g.
+        `CLUSTER_LABEL_EXPRESSION`: industry and maturity stage).
 
     Returns
     -------
@@ -508,8 +566,8 @@ def clusters_style(*, label_field: str = "industry") -> str:
         settings,
         "text-style",
         {
-            "fieldName": label_field,
-            "isExpression": "0",
+            "fieldName": label_expression or label_field,
+            "isExpression": "1" if label_expression else "0",
             "fontFamily": "Sans Serif",
             "namedStyle": "Bold",
             "fontSize": "9",
@@ -657,10 +715,146 @@ def firms_style() -> str:
     return _finish(root, renderer, 0)
 
 
+def density_style(
+    maximum: float,
+    *,
+    minimum: float = 0.0,
+    units: str = "firms per km²",
+    opacity: float = 0.85,
+) -> str:
+    """QML of a single-band density raster: transparent at ``minimum``, YlOrRd above.
+
+    Parameters
+    ----------
+    maximum : float
+        Value drawn in the darkest red; larger values keep that colour. A high
+        percentile of the non-zero cells (e.g. the 98th) shows more than the maximum.
+    minimum : float
+        Value drawn fully transparent (empty cells); the ramp fades in from there.
+    units : str
+        Unit shown in the legend labels.
+    opacity : float
+        Layer opacity between 0 and 1, so the regions beneath stay readable.
+
+    Returns
+    -------
+    str
+        A QGIS 3.22 raster style document: ``singlebandpseudocolor`` renderer on band
+        1 with an interpolated colour-ramp shader (`DENSITY_COLOURS`).
+
+    Raises
+    ------
+    ValueError
+        If the bounds are not finite, ``maximum <= minimum`` or ``opacity`` is
+        outside [0, 1].
+
+    Examples
+    --------
+    >>> import xml.etree.ElementTree as ET
+    >>> root = ET.fromstring(density_style(12.0))
+    >>> items = root.findall("pipe/rasterrenderer/rastershader/colorrampshader/item")
+    >>> [(i.get("value"), i.get("alpha")) for i in items][:2], items[-1].get("value")
+    ([('0', '0'), ('2', '255')], '12')
+    """
+    if not (math.isfinite(minimum) and math.isfinite(maximum)) or maximum <= minimum:
+        raise ValueError(
+            f"density_style needs finite bounds with maximum > minimum; got minimum "
+            f"{minimum} and maximum {maximum}. Use e.g. the 98th percentile of the "
+            "non-zero cells as maximum (all-zero rasters have nothing to draw)."
+        )
+    if not 0.0 <= opacity <= 1.0:
+        raise ValueError(f"opacity must be between 0 and 1; got {opacity}.")
+    stops = [minimum] + [
+        minimum + (maximum - minimum) * (i + 1) / len(DENSITY_COLOURS)
+        for i in range(len(DENSITY_COLOURS))
+    ]
+    colours = [DENSITY_COLOURS[0], *DENSITY_COLOURS]
+    root = ET.Element(
+        "qgis",
+        {
+            "version": QGIS_VERSION,
+            "styleCategories": "AllStyleCategories",
+            "hasScaleBasedVisibilityFlag": "0",
+            "minScale": "1e+08",
+            "maxScale": "0",
+        },
+    )
+    pipe = ET.SubElement(root, "pipe")
+    renderer = ET.SubElement(
+        pipe,
+        "rasterrenderer",
+        {
+            "type": "singlebandpseudocolor",
+            "band": "1",
+            "opacity": repr(float(opacity)),
+            "alphaBand": "-1",
+            "classificationMin": _number(minimum),
+            "classificationMax": _number(maximum),
+            "nodataColor": "",
+        },
+    )
+    origin = ET.SubElement(renderer, "minMaxOrigin")
+    for tag, text in (
+        ("limits", "None"),
+        ("extent", "WholeRaster"),
+        ("statAccuracy", "Estimated"),
+        ("cumulativeCutLower", "0.02"),
+        ("cumulativeCutUpper", "0.98"),
+        ("stdDevFactor", "2"),
+    ):
+        ET.SubElement(origin, tag).text = text
+    shader = ET.SubElement(
+        ET.SubElement(renderer, "rastershader"),
+        "colorrampshader",
+        {
+            "colorRampType": "INTERPOLATED",
+            "classificationMode": "1",
+            "clip": "0",
+            "labelPrecision": "2",
+            "minimumValue": _number(minimum),
+            "maximumValue": _number(maximum),
+        },
+    )
+    for i, (value, colour) in enumerate(zip(stops, colours, strict=True)):
+        ET.SubElement(
+            shader,
+            "item",
+            value=_number(value),
+            color=colour,
+            alpha="0" if i == 0 else "255",
+            label=f"{_fmt(value)} {units}".strip(),
+        )
+    ET.SubElement(pipe, "brightnesscontrast", brightness="0", contrast="0", gamma="1")
+    ET.SubElement(
+        pipe,
+        "huesaturation",
+        saturation="0",
+        grayscaleMode="0",
+        invertColors="0",
+        colorizeOn="0",
+        colorizeRed="255",
+        colorizeGreen="128",
+        colorizeBlue="128",
+        colorizeStrength="100",
+    )
+    ET.SubElement(pipe, "rasterresampler", maxOversampling="2")
+    ET.SubElement(pipe, "resamplingStage").text = "resamplingFilter"
+    ET.SubElement(root, "blendMode").text = "0"
+    ET.indent(root, space="  ")
+    return QML_DOCTYPE + "\n" + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _number(value: float) -> str:
+    """Shortest round-trip text of a number: ``2.0`` -> ``2``, ``0.1`` -> ``0.1``."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
+
+
 # ------------------------------------------------------------------ layer -> style
 
 _REQUIREMENTS: dict[str, tuple[frozenset[str], tuple[str, ...]]] = {
     "lisa": (_POLYGON_TYPES, ("quadrant",)),
+    "hotspots": (_POLYGON_TYPES, ("hotspot",)),
     "location_quotients": (_POLYGON_TYPES, ("lq",)),
     "regions": (_POLYGON_TYPES, ("employment",)),
     "clusters": (_POLYGON_TYPES, ("industry",)),
@@ -700,8 +894,8 @@ def style_for(layer_name: str, gdf: gpd.GeoDataFrame) -> str | None:
     Parameters
     ----------
     layer_name : str
-        ``lisa``, ``location_quotients``, ``regions``, ``clusters`` or ``firms`` get
-        a style; any other name gets ``None`` (no style is invented).
+        ``lisa``, ``hotspots``, ``location_quotients``, ``regions``, ``clusters`` or
+        ``firms`` get a style; any other name gets ``None`` (no style is invented).
     gdf : geopandas.GeoDataFrame
         The layer's data. Checked for the styled columns and the geometry type; the
         ``regions`` classes are the quintiles of its ``employment``. Not modified.
@@ -750,6 +944,8 @@ def style_for(layer_name: str, gdf: gpd.GeoDataFrame) -> str | None:
         )
     if layer_name == "lisa":
         return lisa_style()
+    if layer_name == "hotspots":
+        return hotspot_style()
     if layer_name == "location_quotients":
         return location_quotient_style()
     if layer_name == "regions":
@@ -759,5 +955,78 @@ def style_for(layer_name: str, gdf: gpd.GeoDataFrame) -> str | None:
             raise ValueError(f"layer 'regions', column 'employment': {error}") from None
         return regions_style(breaks)
     if layer_name == "clusters":
+        if "maturity_stage" in gdf.columns:
+            return clusters_style(label_expression=CLUSTER_LABEL_EXPRESSION)
         return clusters_style()
     return firms_style()
+
+
+def alternative_styles(layer_name: str, gdf: gpd.GeoDataFrame) -> dict[str, str]:
+    """Further named styles of a layer, stored beside its default (not applied).
+
+    Parameters
+    ----------
+    layer_name : str
+        Name of the published layer.
+    gdf : geopandas.GeoDataFrame
+        The layer's data; a style is offered only if its column is present.
+
+    Returns
+    -------
+    dict of str to str
+        Style name to QML. ``lisa`` with a ``hotspot`` column offers ``hotspots``
+        (`hotspot_style`): in QGIS, Layer Properties > Symbology > Style > Load Style
+        > From database lists it.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> lisa = gpd.GeoDataFrame({"quadrant": ["HH"], "hotspot": ["hot_99"]},
+    ...     geometry=[box(0, 0, 1, 1)], crs=32617)
+    >>> list(alternative_styles("lisa", lisa)), alternative_styles("regions", lisa)
+    (['hotspots'], {})
+    """
+    if layer_name == "lisa" and "hotspot" in gdf.columns:
+        return {"hotspots": hotspot_style()}
+    return {}
+
+
+STATIC_STYLES = {
+    "lisa": lisa_style,
+    "hotspots": hotspot_style,
+    "location_quotients": location_quotient_style,
+    "clusters": clusters_style,
+    "firms": firms_style,
+}
+"""Styles that do not depend on the data, kept as ``outputs/styles/<name>.qml`` files
+for analysts who load a style by hand (Layer Properties > Symbology > Load Style)."""
+
+
+def write_style_files(folder: str | os.PathLike[str] | None = None) -> list[Path]:
+    """Write the `STATIC_STYLES` as ``<name>.qml`` into ``folder``.
+
+    Parameters
+    ----------
+    folder : path-like, optional
+        Destination; default ``outputs/styles`` beside this module (the copies in
+        the repository, checked by tests/outputs/test_geopackage.py).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, in `STATIC_STYLES` order.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> [p.name for p in write_style_files(tempfile.mkdtemp())][:2]
+    ['lisa.qml', 'hotspots.qml']
+    """
+    target = Path(folder) if folder is not None else Path(__file__).with_name("styles")
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, build in STATIC_STYLES.items():
+        path = target / f"{name}.qml"
+        path.write_text(build(), encoding="utf-8")
+        written.append(path)
+    return written

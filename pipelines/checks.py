@@ -7,6 +7,7 @@ import pandas as pd
 import pyogrio
 from libpysal.graph import Graph
 
+from geo.autocorrelation import adjust_pvalues
 from geo.weights import isolates
 from pipelines.partitions import study_year_partitions
 from pipelines.resources import StudyResource
@@ -195,4 +196,40 @@ def published_geopackage_opens(published_layers: str) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         passed=expected <= set(layers),
         metadata={"layers": layers, "missing": sorted(expected - set(layers))},
+    )
+
+
+@dg.asset_check(
+    partitions_def=study_year_partitions,
+    asset="lisa",
+    blocking=True,
+    description="Permutation p-values lie in [1/(permutations+1), 1], are adjusted as "
+    "the study says (methods.correction) and labels follow methods.alpha.",
+)
+def lisa_multiple_testing_as_configured(
+    context: dg.AssetCheckExecutionContext, lisa: pd.DataFrame, study: StudyResource
+) -> dg.AssetCheckResult:
+    methods = study.for_step(context)[0].methods
+    analysed = lisa[lisa["quadrant"] != "isolate"]
+    p = analysed["p_value"]
+    floor = 1 / (methods.permutations + 1)
+    out_of_range = int(((p < floor - 1e-12) | (p > 1)).sum())
+    mismatched = []
+    for industry, rows in analysed.groupby("industry"):
+        expected = adjust_pvalues(rows["p_value"].to_numpy(), method=methods.correction)
+        if not np.allclose(expected, rows["p_adjusted"].to_numpy(), equal_nan=True):
+            mismatched.append(industry)
+    labelled = analysed["quadrant"].isin(["HH", "LL", "HL", "LH"])
+    wrong_labels = int((labelled != (analysed["p_adjusted"] < methods.alpha)).sum())
+    return dg.AssetCheckResult(
+        passed=out_of_range == 0 and not mismatched and wrong_labels == 0,
+        metadata={
+            "correction": methods.correction,
+            "alpha": methods.alpha,
+            "permutations": methods.permutations,
+            "seed": methods.seed,
+            "p_values_out_of_range": out_of_range,
+            "industries_adjusted_differently": mismatched,
+            "labels_inconsistent_with_alpha": wrong_labels,
+        },
     )

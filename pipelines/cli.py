@@ -59,7 +59,11 @@ def _summary(result, elapsed: float) -> None:
     clusters = result.output_for_node("localized_clusters")
     rejected = result.output_for_node("validate_firms", "firms_rejected")
     print(f"\nagglo: run {result.run_id} succeeded in {elapsed:.0f} s.")
-    print(f"  published: {path}")
+    print(f"  published: {Path(path).parent}")
+    print(
+        f"  latest: {Path(path).parent.parent / 'latest'}  (open agglomeration.qgz "
+        "in QGIS; report/index.html in a browser)"
+    )
     print(f"  clusters found: {len(clusters)}")
     for row in clusters.itertuples():
         print(f"    {row.cluster_id}  industry {row.industry}  regions {row.regions}")
@@ -85,6 +89,30 @@ def _failure(result, elapsed: float) -> None:
         if not evaluation.passed:
             print(f"  - check {evaluation.check_name} failed", file=sys.stderr)
     print("The last published layers, if any, are untouched.", file=sys.stderr)
+
+
+def _run_trends(defs, instance, name: str, years: list[int], check_names) -> int:
+    """Cross-year assets (emerging hot spots) once every year is materialised."""
+    started = time.perf_counter()
+    print(f"\n== {name} trends across {years} ==", flush=True)
+    result = defs.resolve_job_def("trends_job").execute_in_process(
+        instance=instance,
+        partition_key=name,
+        raise_on_error=False,
+        run_config={
+            "loggers": {
+                "progress": {"config": {"total_steps": 1, "check_names": check_names}}
+            }
+        },
+    )
+    elapsed = time.perf_counter() - started
+    if not result.success:
+        _failure(result, elapsed)
+        return EXIT_RUN_FAILED
+    patterns = result.output_for_node("emerging_hot_spots")["pattern"]
+    hot = patterns[patterns.str.contains("hot", na=False)].value_counts()
+    print(f"agglo: emerging hot spots in {elapsed:.0f} s: {hot.to_dict()}")
+    return 0
 
 
 def _run(study_file: str, out_dir: str, years: list[int]) -> int:
@@ -154,6 +182,10 @@ def _run(study_file: str, out_dir: str, years: list[int]) -> int:
             _failure(result, elapsed)
             return EXIT_RUN_FAILED
         _summary(result, elapsed)
+    if set(study.analysis_years) <= set(wanted):
+        status = _run_trends(defs, instance, study.name, wanted, check_names)
+        if status:
+            return status
     print(
         "\nOpen the UI on the same instance: make ui   (or: "
         f"DAGSTER_HOME={os.environ['DAGSTER_HOME']} dagster dev)"

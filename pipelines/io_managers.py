@@ -10,6 +10,16 @@ import geopandas as gpd
 import pandas as pd
 
 
+def column_schema(frame: pd.DataFrame) -> dg.TableSchema:
+    """The frame's columns and types, shown by the UI under the asset's schema."""
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(name=str(name), type=str(dtype))
+            for name, dtype in frame.dtypes.items()
+        ]
+    )
+
+
 class GeoParquetIOManager(dg.ConfigurableIOManager):
     """Stores each asset (and partition) under ``base_dir``; writes are atomic.
 
@@ -47,7 +57,10 @@ class GeoParquetIOManager(dg.ConfigurableIOManager):
         for other in stem.parent.glob(f"{stem.name}.*"):
             if other != path and not other.name.startswith("."):
                 other.unlink()  # an asset that changed type leaves no stale copy
-        context.add_output_metadata({"stored_at": dg.MetadataValue.path(str(path))})
+        metadata = {"stored_at": dg.MetadataValue.path(str(path))}
+        if isinstance(obj, pd.DataFrame):
+            metadata["dagster/column_schema"] = column_schema(obj)
+        context.add_output_metadata(metadata)
 
     def _read(self, stem: Path, asset: str) -> Any:
         for suffix, read in (
@@ -73,7 +86,14 @@ class GeoParquetIOManager(dg.ConfigurableIOManager):
         fans_in = "|" not in step_key and any("|" in key for key in keys)
         if not fans_in and len(keys) == 1:
             return self._read(self._stem(context.asset_key, keys[0]), asset)
-        # a cross-year asset reads every year of its study: {partition key: value}
+        # A cross-year asset reads every year of its study: {partition key: value}.
+        # Years that other studies have but this one lacks were never stored.
+        stored = (".geoparquet", ".parquet", ".pickle")
         return {
-            key: self._read(self._stem(context.asset_key, key), asset) for key in keys
+            key: self._read(self._stem(context.asset_key, key), asset)
+            for key in keys
+            if any(
+                self._stem(context.asset_key, key).with_suffix(s).is_file()
+                for s in stored
+            )
         }

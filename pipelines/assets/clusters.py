@@ -7,6 +7,7 @@ from libpysal.graph import Graph
 
 from geo.autocorrelation import global_moran_table, lisa_table
 from geo.delineate import delineate_clusters
+from geo.robustness import hh_robustness, robustness_graphs
 from geo.weights import build_weights, isolates
 from pipelines.partitions import study_year_partitions
 from pipelines.resources import StudyResource
@@ -22,13 +23,17 @@ def region_weights(
 ) -> Graph:
     """Row-standardised spatial weights between study regions (libpysal Graph)."""
     methods = study.for_step(context)[0].methods
+    options = {
+        "k": methods.knn_k,
+        "threshold_m": methods.distance_band_m,
+        "kernel": methods.kernel,
+        "bandwidth_m": methods.kernel_bandwidth_m,
+        "block_column": methods.block_column,
+    }
+    islands = isolates(build_weights(study_regions, methods.weights, **options))
     graph = build_weights(
-        study_regions,
-        methods.weights,
-        k=methods.knn_k,
-        threshold_m=methods.distance_band_m,
+        study_regions, methods.weights, islands=methods.islands, **options
     )
-    islands = isolates(graph)
     context.add_output_metadata(
         {
             "method": methods.weights,
@@ -36,6 +41,7 @@ def region_weights(
             "links": int(graph.n_edges),
             "mean_neighbours": round(float(graph.cardinalities.mean()), 2),
             "isolates": dg.MetadataValue.json(islands),
+            "islands": methods.islands,
         }
     )
     return graph
@@ -74,12 +80,17 @@ def global_moran(
 def lisa(
     context: dg.AssetExecutionContext,
     study: StudyResource,
+    study_regions: gpd.GeoDataFrame,
     location_quotients: pd.DataFrame,
     region_weights: Graph,
 ) -> pd.DataFrame:
     """Local Moran (LISA) quadrants and Getis-Ord Gi* hot spots of the LQ, per region
-    and analysed industry, with permutation p-values adjusted for multiple testing."""
+    and analysed industry, with permutation p-values adjusted for multiple testing,
+    and hh_share: the share of weight specifications in which the region stays HH."""
     methods = study.for_step(context)[0].methods
+    # islands="drop" leaves regions out of the graph: analyse the regions it holds
+    in_graph = location_quotients["region_id"].isin(set(region_weights.unique_ids))
+    location_quotients = location_quotients[in_graph]
     table = lisa_table(
         location_quotients,
         region_weights,
@@ -94,6 +105,18 @@ def lisa(
         on=["region_id", "industry"],
         how="left",
     )
+    # share of weight specifications (queen, KNN 4..12, 3 bands) keeping each HH;
+    # in this asset so esda's numba code compiles once per step process
+    robust = hh_robustness(
+        location_quotients,
+        robustness_graphs(study_regions, islands=methods.islands),
+        value="lq",
+        permutations=methods.permutations,
+        seed=methods.seed,
+        alpha=methods.alpha,
+        correction=methods.correction,
+    )
+    table = table.merge(robust, on=["region_id", "industry"], how="left")
     skipped = table.attrs.get("skipped_industries", {})
     context.add_output_metadata(
         {

@@ -4,10 +4,11 @@ import dagster as dg
 import geopandas as gpd
 import pandas as pd
 
-from data_sources.interactions import read_interactions
+from data_sources.interactions import fill_from_registry, read_interactions
 from geo.classification import aggregate_codes
-from geo.ecosystem import cluster_members
+from geo.ecosystem import EntryRules, cluster_members, entry_exit_rates
 from geo.ecosystem import ecosystem_measures as compute_measures
+from geo.ecosystem import member_compliance as compute_compliance
 from geo.maturity import maturity_index
 from pipelines.partitions import study_year_partitions
 from pipelines.resources import StudyResource
@@ -20,6 +21,7 @@ ACTOR_COLUMNS = [
     "region_id",
     "industry",
     "founded",
+    "closed",
 ]
 TIE_COLUMNS = ["source", "target", "tie_type", "year", "weight", "via_coordinator"]
 
@@ -56,13 +58,11 @@ def interaction_network(
         rejected = pd.DataFrame(columns=["file", "source_row", "record", "reason"])
     else:
         actors, ties, rejected = read_interactions(spec.interactions)
-        # Registry-linked firms take the region they were geocoded into when the
-        # actor file leaves it empty.
-        located = firms_in_regions.set_index("firm_id")["region_id"]
-        fill = actors["region_id"].replace("", pd.NA).isna() & actors["firm_id"].isin(
-            located.index
+        # Registry-linked firms take the region they were geocoded into, and their
+        # founding and closing years, where the actor file leaves them empty.
+        actors = fill_from_registry(
+            actors, firms_in_regions[["firm_id", "region_id", "founded", "closed"]]
         )
-        actors.loc[fill, "region_id"] = actors.loc[fill, "firm_id"].map(located)
         # Industries are compared with cluster industries at the study's level.
         actors["industry"] = aggregate_codes(
             actors["industry"].replace("", pd.NA),
@@ -95,8 +95,13 @@ def ecosystem_measures(
         row.cluster_id: (row.industry, set(row.regions.split(",")))
         for row in localized_clusters.itertuples()
     }
+    eco = spec.ecosystem
     members = cluster_members(
-        interaction_actors, interaction_ties, regions_of, year=year
+        interaction_actors,
+        interaction_ties,
+        regions_of,
+        year=year,
+        min_member_firm_partners=eco.min_member_firm_partners,
     )
     coordinators = [] if spec.interactions is None else spec.interactions.coordinators
     coordinator_ids = interaction_actors.loc[
@@ -110,6 +115,11 @@ def ecosystem_measures(
         members,
         year=year,
         coordinator_ids=coordinator_ids,
+        min_actors=eco.min_actors,
+        entry_rules=EntryRules(**eco.entry_rules.model_dump()),
+        anchor_share=eco.anchor_share,
+        rate_years=eco.rate_years,
+        rate_basis=eco.rate_basis,
         cluster_ids=localized_clusters["cluster_id"],
     )
     measures = localized_clusters[["cluster_id"]].merge(
@@ -120,9 +130,101 @@ def ecosystem_measures(
             "dagster/row_count": len(measures),
             "members": len(members),
             "coordinators": dg.MetadataValue.json(coordinator_ids),
+            "entry_rules": dg.MetadataValue.json(eco.entry_rules.model_dump()),
+            "entry_rule_compliance": dg.MetadataValue.json(
+                {
+                    str(c): None if pd.isna(v) else round(float(v), 3)
+                    for c, v in zip(
+                        measures["cluster_id"],
+                        measures["entry_rule_compliance"],
+                        strict=True,
+                    )
+                }
+            ),
         }
     )
     return measures
+
+
+@dg.asset(
+    partitions_def=study_year_partitions, group_name="ecosystem", kinds={"pandas"}
+)
+def member_compliance(
+    context: dg.AssetExecutionContext,
+    study: StudyResource,
+    localized_clusters: gpd.GeoDataFrame,
+    interaction_actors: pd.DataFrame,
+    interaction_ties: pd.DataFrame,
+) -> pd.DataFrame:
+    """Each member firm's compliance with the study's entry rules, with the failed
+    rules, its cooperation ties and its functional dependence."""
+    spec, year = study.for_step(context)
+    eco = spec.ecosystem
+    regions_of = {
+        row.cluster_id: (row.industry, set(row.regions.split(",")))
+        for row in localized_clusters.itertuples()
+    }
+    members = cluster_members(
+        interaction_actors,
+        interaction_ties,
+        regions_of,
+        year=year,
+        min_member_firm_partners=eco.min_member_firm_partners,
+    )
+    table = compute_compliance(
+        interaction_actors,
+        interaction_ties,
+        members,
+        year=year,
+        rules=EntryRules(**eco.entry_rules.model_dump()),
+    )
+    context.add_output_metadata(
+        {
+            "dagster/row_count": len(table),
+            "complying": int(table["complies"].sum()),
+            "entry_rules": dg.MetadataValue.json(eco.entry_rules.model_dump()),
+        }
+    )
+    return table
+
+
+@dg.asset(
+    partitions_def=study_year_partitions, group_name="ecosystem", kinds={"pandas"}
+)
+def cluster_entry_exit(
+    context: dg.AssetExecutionContext,
+    study: StudyResource,
+    localized_clusters: gpd.GeoDataFrame,
+    interaction_actors: pd.DataFrame,
+    interaction_ties: pd.DataFrame,
+) -> pd.DataFrame:
+    """Yearly stock, entries, exits and entry and exit rates of each cluster's
+    member firms over the study's rate window."""
+    spec, year = study.for_step(context)
+    eco = spec.ecosystem
+    regions_of = {
+        row.cluster_id: (row.industry, set(row.regions.split(",")))
+        for row in localized_clusters.itertuples()
+    }
+    members = cluster_members(
+        interaction_actors,
+        interaction_ties,
+        regions_of,
+        year=year,
+        min_member_firm_partners=eco.min_member_firm_partners,
+    )
+    table = entry_exit_rates(
+        interaction_actors,
+        interaction_ties,
+        members,
+        first_year=year - eco.rate_years + 1,
+        last_year=year,
+        basis=eco.rate_basis,
+    )
+    context.add_output_metadata(
+        {"dagster/row_count": len(table), "basis": eco.rate_basis}
+    )
+    return table
 
 
 @dg.asset(

@@ -4,32 +4,66 @@ import dagster as dg
 import geopandas as gpd
 import pandas as pd
 
-from data_sources.gazetteer import settlements_from_postcodes, us_zip_gazetteer
-from geo.geocode import geocode_firms
+from data_sources.gazetteer import country_codes, offline_gazetteers, us_zip_gazetteer
+from data_sources.online_geocoder import OnlineGeocoder
+from geo.geocode import geocode_firms, region_centroids
 from geo.regions import assign_to_regions
 from pipelines.partitions import study_year_partitions
 from pipelines.resources import StudyResource
 
 
 @dg.asset(
-    partitions_def=study_year_partitions, group_name="geocode", kinds={"geopandas"}
+    partitions_def=study_year_partitions,
+    group_name="geocode",
+    kinds={"geopandas"},
+    # online lookups share one provider quota: at most one step at a time asks it
+    pool="online_geocoder",
+    retry_policy=dg.RetryPolicy(max_retries=2, delay=5, backoff=dg.Backoff.EXPONENTIAL),
 )
 def firm_locations(
     context: dg.AssetExecutionContext,
     study: StudyResource,
     firms_validated: pd.DataFrame,
+    study_regions: gpd.GeoDataFrame,
 ) -> gpd.GeoDataFrame:
-    """Every validated firm with its point (analysis CRS), match level and score;
-    unmatched firms keep an empty point and the reason."""
+    """Every validated firm with its point (analysis CRS), match level, score and
+    reason; unmatched firms keep an empty point and say why."""
     spec, year = study.for_step(context)
-    postcodes = us_zip_gazetteer(spec.geocoder.states)
-    located = geocode_firms(
-        firms_validated,
-        postcodes=postcodes,
-        settlements=settlements_from_postcodes(postcodes),
-        tiers=spec.geocoder.tiers,
-        fuzzy_min_score=spec.geocoder.fuzzy_min_score,
+    g = spec.geocoder
+    postcodes, settlements = offline_gazetteers(
+        g.gazetteer,
+        states=g.states,
+        files=[f.model_dump(exclude_none=True) for f in g.files],
     )
+    if postcodes is None and "postcode" in g.tiers and g.postcode_country == "US":
+        postcodes = us_zip_gazetteer()  # geonames or file studies with US firms
+    centroids = (
+        region_centroids(study_regions, state=g.region_centroid_column)
+        if "region_centroid" in g.tiers
+        else None
+    )
+    online = (
+        OnlineGeocoder(**g.online.model_dump(exclude_none=True))
+        if "online" in g.tiers
+        else None
+    )
+    try:
+        located = geocode_firms(
+            firms_validated,
+            postcodes=postcodes,
+            settlements=settlements,
+            tiers=g.tiers,
+            fuzzy_min_score=g.fuzzy_min_score,
+            postcode_country=g.postcode_country,
+            region=g.region,
+            state_aliases=country_codes() if g.gazetteer == "geonames" else None,
+            region_centroids=centroids,
+            region_centroid_score=g.region_centroid_score,
+            online=online.lookup_many if online else None,
+        )
+    finally:
+        if online:
+            online.close()
     firms = firms_validated.drop(columns=["lat", "lon"]).join(
         located[["lon", "lat", "match_level", "match_score", "match_reason"]]
     )
@@ -45,6 +79,22 @@ def firm_locations(
             "match_rate": round(rate, 4),
             "by_tier": dg.MetadataValue.json({k: int(v) for k, v in levels.items()}),
             "unmatched": int(levels.get("unmatched", 0)),
+            "with_caveat": int(
+                (
+                    (out["match_level"] != "unmatched") & (out["match_reason"] != "")
+                ).sum()
+            ),
+            "unmatched_examples": dg.MetadataValue.md(
+                out.loc[
+                    out["match_level"] == "unmatched",
+                    ["firm_id", "settlement", "match_reason"],
+                ]
+                .head(20)
+                .to_markdown(index=False)
+            ),
+            "gazetteer": g.gazetteer,
+            "settlement_rows": len(settlements) if settlements is not None else 0,
+            **({"online": dg.MetadataValue.json(online.stats)} if online else {}),
             "crs": spec.crs,
         }
     )

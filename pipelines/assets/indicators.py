@@ -4,6 +4,8 @@ import dagster as dg
 import geopandas as gpd
 import pandas as pd
 
+from data_sources.qcew import benchmark_clusters
+from geo.concentration import ellison_glaeser, locational_gini
 from geo.lq import (
     employment_by_region_industry as aggregate_employment,
 )
@@ -11,8 +13,11 @@ from geo.lq import (
     location_quotients as compute_location_quotients,
 )
 from geo.lq import (
+    lq_confidence_intervals,
+    smoothed_location_quotients,
     specialisation_indices,
     star_ratings,
+    strong_clusters,
 )
 from geo.registry import active_in_year
 from pipelines.partitions import study_year_partitions
@@ -63,26 +68,84 @@ def location_quotients(
     employment_by_region_industry: pd.DataFrame,
     regional_statistics: pd.DataFrame,
 ) -> pd.DataFrame:
-    """Employment location quotient and cluster stars per region and industry;
-    LQ > 1 means the industry is over-represented in the region."""
+    """Employment location quotient per region and industry (LQ > 1: over-
+    represented), its 95% interval, small-cell flag, Empirical-Bayes LQ, cluster
+    stars (0..3) and the strong-cluster flag."""
     spec, year = study.for_step(context)
+    methods = spec.methods
     totals = None
-    if spec.methods.lq_base == "statistics":
+    if methods.lq_base == "statistics":
         totals = regional_statistics.set_index("region_id")["total_employment"]
     table = compute_location_quotients(
         employment_by_region_industry, region_totals=totals
     )
-    table["stars"] = star_ratings(table)
+    # the reference is the study area itself: its counts carry sampling error too
+    table = lq_confidence_intervals(
+        table,
+        reference_total=float(employment_by_region_industry["employees"].sum()),
+        min_count=methods.min_cell_employees,
+    )
+    table = smoothed_location_quotients(table).drop(columns=["expected"])
+    table["stars"] = star_ratings(table, **methods.stars.model_dump())
+    strong_spec = methods.strong_clusters
+    strong = strong_clusters(table, **strong_spec.model_dump(exclude={"traded_only"}))
+    if strong_spec.traded_only and spec.classification.scheme == "naics":
+        traded = benchmark_clusters(fits=["whole", "part"])["naics4"]
+        strong &= table["industry"].astype(str).str[:4].isin(set(traded))
+    table["strong_cluster"] = strong
     table = table.rename(
         columns={"employees": "employment", "region_total": "region_employment"}
     )
     context.add_output_metadata(
         {
             "dagster/row_count": len(table),
-            "lq_base": spec.methods.lq_base,
+            "lq_base": methods.lq_base,
             "max_lq": float(table["lq"].max()),
             "cells_lq_at_least_2": int((table["lq"] >= 2).sum()),
             "three_star_cells": int((table["stars"] == 3).sum()),
+            "strong_cluster_cells": int(table["strong_cluster"].sum()),
+            "small_cells": int(table["small_cell"].sum()),
+            "stars": dg.MetadataValue.json(methods.stars.model_dump()),
+            "strong_clusters": dg.MetadataValue.json(strong_spec.model_dump()),
+        }
+    )
+    return table
+
+
+@dg.asset(
+    partitions_def=study_year_partitions, group_name="indicators", kinds={"pandas"}
+)
+def industry_concentration(
+    context: dg.AssetExecutionContext,
+    study: StudyResource,
+    firms_in_regions: gpd.GeoDataFrame,
+    study_regions: gpd.GeoDataFrame,
+    employment_by_region_industry: pd.DataFrame,
+    regional_statistics: pd.DataFrame,
+) -> pd.DataFrame:
+    """Locational Gini and Ellison-Glaeser gamma (with the plant Herfindahl of the
+    registry's firms) per analysed industry; gamma > 0.05: highly localised."""
+    spec, year = study.for_step(context)
+    active = firms_in_regions[active_in_year(firms_in_regions, year)]
+    located = pd.DataFrame(active[active["region_id"].notna()].drop(columns="geometry"))
+    if spec.methods.lq_base == "statistics":
+        totals = regional_statistics.set_index("region_id")["total_employment"]
+    else:
+        totals = located.groupby("region_id")["employees"].sum()
+    totals = totals.reindex(study_regions["region_id"], fill_value=0).astype(float)
+    industries = sorted(employment_by_region_industry["industry"].unique())
+    gini = locational_gini(employment_by_region_industry, region_totals=totals)
+    eg = ellison_glaeser(
+        located[located["industry"].isin(industries)], region_totals=totals
+    )
+    table = gini.drop(columns="employees").join(eg, how="left").reset_index()
+    context.add_output_metadata(
+        {
+            "dagster/row_count": len(table),
+            "region_base": spec.methods.lq_base,
+            "most_localised": dg.MetadataValue.json(
+                table.nlargest(3, "eg_gamma")["industry"].tolist()
+            ),
         }
     )
     return table

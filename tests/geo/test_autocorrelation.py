@@ -17,13 +17,26 @@ from libpysal.graph import Graph
 from shapely.geometry import box
 
 from geo.autocorrelation import (
+    BivariateMoran,
+    GlobalGeary,
+    GlobalGetisOrd,
     GlobalMoran,
     adjust_pvalues,
+    bivariate_lisa_table,
+    bivariate_moran,
+    eb_rates,
+    global_geary,
+    global_getis_ord,
     global_moran,
     global_moran_table,
+    global_statistics_table,
     hot_spots,
     lisa_table,
+    local_geary,
     local_moran,
+    local_moran_bv,
+    local_moran_rate,
+    moran_rate,
 )
 from geo.weights import build_weights, isolates
 
@@ -443,3 +456,271 @@ def test_global_moran_table(long_table, hot_corner):
     assert out.loc[0, "moran_i"] == pytest.approx(global_moran(y, g, permutations=0).I)
     assert out.loc[0, "expected_i"] == pytest.approx(-1 / 24)
     assert list(out.attrs["skipped_industries"]) == ["flat"]
+
+
+# ------------------------------------------------------------------ Geary, G
+
+
+def test_columbus_crime_geary_matches_spdep_geary_test(columbus):
+    y, g = columbus
+    res = global_geary(y, g, permutations=99, seed=1)
+    # R spdep 1.2-7: geary.test(columbus$CRIME, nb2listw(poly2nb(columbus))):
+    # C = 0.540528203, E = 1, Var = 0.009384264, "standard deviate" 4.7431
+    # (spdep prints (E - C) / sd), one-sided p = 1.053e-06
+    assert isinstance(res, GlobalGeary)
+    geary_c = res.C
+    assert geary_c == pytest.approx(0.540528203, abs=1e-8)
+    assert res.expected_C == 1.0
+    assert res.variance_rand == pytest.approx(0.009384264, abs=1e-9)
+    assert res.z_rand == pytest.approx(-4.7431, abs=1e-4)
+    assert res.p_rand == pytest.approx(2 * 1.053e-06, rel=1e-3)
+    assert res.p_sim == pytest.approx(1 / 100)
+    assert global_geary(y, g, permutations=99, seed=1) == res
+
+
+def test_columbus_crime_global_g_matches_spdep_globalg_test(columbus):
+    y, g = columbus
+    res = global_getis_ord(y, g, permutations=99, seed=1)
+    # R spdep 1.2-7: globalG.test(columbus$CRIME, nb2listw(poly2nb(columbus),
+    # style = "B")): G = 1.278075e-01, E = 1.003401e-01, Var = 3.507057e-05,
+    # standard deviate 4.6382, one-sided p = 1.758e-06. Row-standardised input is
+    # made binary, so the graph's transformation does not matter.
+    assert isinstance(res, GlobalGetisOrd)
+    g_value = res.G
+    assert g_value == pytest.approx(1.278075e-01, rel=1e-6)
+    assert res.expected_G == pytest.approx(1.003401e-01, rel=1e-6)
+    assert res.variance == pytest.approx(3.507057e-05, rel=1e-6)
+    assert res.z == pytest.approx(4.6382, abs=1e-4)
+    assert res.p_norm == pytest.approx(2 * 1.758e-06, rel=1e-3)
+    assert res.p_sim == pytest.approx(1 / 100)
+
+
+def test_geary_and_g_by_hand_on_three_squares(three_squares):
+    y, g = three_squares
+    # Geary: weighted squared differences 1 + 0.5 + 8 + 16 = 25.5 over S0 = 3:
+    # C = (n - 1) / (2 S0) * 25.5 / sum(z^2) = 2 / 6 * 25.5 / 14
+    geary_c = global_geary(y, g, permutations=0).C
+    assert geary_c == pytest.approx(25.5 / 42)
+    assert math.isnan(global_geary(y, g, permutations=0).p_sim)
+    # G: linked products 2 (1*2 + 2*6) = 28 over all ordered pairs 2 (2 + 6 + 12)
+    g_value = global_getis_ord(y, g, permutations=0).G
+    assert g_value == pytest.approx(0.7)
+    with pytest.raises(ValueError, match="negative values.*Getis-Ord G"):
+        global_getis_ord(y - 3, g)
+    with pytest.raises(ValueError, match="constant values.*Geary's C is undefined"):
+        global_geary(y * 0 + 1, g)
+
+
+def test_gi_without_star_by_hand(hot_corner):
+    y, g = hot_corner
+    out = hot_spots(y, g, permutations=999, seed=0, correction="none", star=False)
+    # Gi (Getis and Ord 1992) of r0c0 leaves its own 10 out: neighbours sum 30,
+    # W = 3; mean and population s over the 24 others: 51/24 and
+    # sqrt(321/24 - (51/24)^2); z = (30 - 3 mean) / (s sqrt((24 * 3 - 9) / 23))
+    mean = 51 / 24
+    s = math.sqrt(321 / 24 - mean**2)
+    assert out.loc["r0c0", "gi_z"] == pytest.approx(
+        (30 - 3 * mean) / (s * math.sqrt(63 / 23))
+    )
+    assert out.loc["r0c0", "hotspot"] == "hot_99"
+    star = hot_spots(y, g, permutations=999, seed=0, correction="none")
+    assert out.loc["r0c0", "gi_z"] != pytest.approx(star.loc["r0c0", "gi_z"])
+
+
+# ------------------------------------------------------------------ local Geary
+
+
+def test_local_geary_by_hand_and_clusters(hot_corner, three_squares):
+    y3, g3 = three_squares
+    # z = (-2, -1, 3) / sqrt(14/3); c_w = (z_w - z_m)^2, c_m = mean of two squares
+    out = local_geary(y3, g3, permutations=99, seed=1)
+    np.testing.assert_allclose(out["local_c"], np.array([1, 8.5, 16]) * 3 / 14)
+    assert list(out.columns) == ["local_c", "p_value", "p_adjusted", "cluster"]
+    y, g = hot_corner
+    lg = local_geary(y, g, permutations=999, seed=0, correction="none")
+    # the corner: high values among high neighbours, c far below its expectation
+    # 25/24 (z^2 + 1) -> HH; the cold rest ties its permutations -> ns
+    assert (lg.loc[CORNER, "cluster"] == "HH").all()
+    assert set(lg.index[lg["cluster"] != "ns"]) == set(CORNER)
+    assert lg.loc["r0c0", "local_c"] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_local_geary_negative_and_low_low():
+    # r2c2 = 10 ringed by its 8 queen neighbours at 0, the other 16 cells at 5:
+    # c of r2c2 is the largest any draw of 8 neighbours can give (only all-zero
+    # draws tie, 1 in C(24, 8)), far above its expectation -> negative
+    cells = grid()
+    ring = {f"r{r}c{c}" for r in (1, 2, 3) for c in (1, 2, 3)} - {"r2c2"}
+    y = pd.Series(
+        [10.0 if rid == "r2c2" else 0.0 if rid in ring else 5.0
+         for rid in cells["region_id"]],
+        index=cells["region_id"],
+    )  # fmt: skip
+    g = build_weights(cells)
+    lg = local_geary(y, g, permutations=999, seed=3, correction="none")
+    assert lg.loc["r2c2", "cluster"] == "negative"
+    assert lg.loc["r2c2", "p_value"] == pytest.approx(0.001)
+    # a cold 2x2 corner (0) in warm surroundings (5) is LL: z < 0 and lag < 0
+    cold = pd.Series([0.0 if rid in CORNER else 5.0 for rid in y.index], index=y.index)
+    lc = local_geary(cold, g, permutations=999, seed=3, correction="none")
+    assert (lc.loc[CORNER, "cluster"] == "LL").all()
+
+
+# ------------------------------------------------------------------ bivariate
+
+
+@pytest.mark.filterwarnings("ignore:The alternative hypothesis:DeprecationWarning")
+def test_bivariate_moran_equals_esda(columbus):
+    y, g = columbus
+    df = gpd.read_file(libpysal.examples.get_path("columbus.shp"))
+    inc = pd.Series(df["INC"].to_numpy(), index=df["POLYID"].astype(str))
+    res = bivariate_moran(y, inc, g, permutations=99, seed=1)
+    assert isinstance(res, BivariateMoran)
+    # esda.Moran_BV(CRIME, INC, queen): crime next to low incomes, I = -0.4286
+    moran_i, self_i = res.I, bivariate_moran(y, y, g, permutations=0).I
+    esda_i = esda.Moran_BV(
+        y.to_numpy(), inc.reindex(y.index).to_numpy(), g, permutations=0
+    ).I
+    assert moran_i == pytest.approx(esda_i)
+    assert moran_i == pytest.approx(-0.42863215, abs=1e-8)
+    assert res.p_sim == pytest.approx(1 / 100)
+    # x against itself is the ordinary Moran's I (row-standardised weights)
+    assert self_i == pytest.approx(global_moran(y, g, permutations=0).I)
+    lb = local_moran_bv(y, inc, g, permutations=199, seed=4, correction="none")
+    eb = esda.Moran_Local_BV(
+        y.to_numpy(), inc.reindex(y.index).to_numpy(), g,
+        permutations=199, seed=4, keep_simulations=False,
+    )  # fmt: skip
+    np.testing.assert_allclose(lb["local_i"], eb.Is)
+    np.testing.assert_allclose(lb["p_value"], eb.p_sim, atol=1e-6)
+    # quadrant letters: CRIME in the region, then INC next door
+    sig = lb["quadrant"] != "ns"
+    assert set(lb.loc[sig, "quadrant"]) <= {"HH", "LL", "HL", "LH"}
+    assert (lb.loc[lb["quadrant"] == "HL", "local_i"] < 0).all()
+
+
+def test_bivariate_lisa_table_industry_or_covariate(long_table, hot_corner):
+    y, g = hot_corner
+    # industry z mirrors x: high in the corner too, so x-vs-z is HH in the corner
+    z = long_table[long_table["industry"] == "x"].assign(industry="z")
+    table = pd.concat([long_table, z], ignore_index=True)
+    out = bivariate_lisa_table(
+        table, g, x="x", y="z", permutations=999, seed=5, correction="none"
+    )
+    assert list(out.columns) == [
+        "region_id", "x", "y", "local_i", "p_value", "p_adjusted", "quadrant",
+    ]  # fmt: skip
+    assert set(out.loc[out["quadrant"] == "HH", "region_id"]) == set(CORNER)
+    density = pd.Series(y.to_numpy() * 2, index=y.index, name="density")
+    cov = bivariate_lisa_table(
+        table, g, x="x", y=density, permutations=99, seed=5, correction="none"
+    )
+    assert cov["y"].unique().tolist() == ["density"]
+    with pytest.raises(ValueError, match="y='nope' is not an industry of values"):
+        bivariate_lisa_table(table, g, x="x", y="nope")
+
+
+# ------------------------------------------------------------------ rates
+
+
+@pytest.mark.filterwarnings("ignore:The alternative hypothesis:DeprecationWarning")
+def test_moran_rate_matches_esda_docs():
+    # esda's Moran_Rate docstring: SID79 over BIR79, sids2.gal, EB-adjusted:
+    # I = 0.1662
+    gal = libpysal.io.open(libpysal.examples.get_path("sids2.gal"))
+    try:
+        w = gal.read()
+    finally:
+        gal.close()
+    g = Graph.from_W(w).transform("r")
+    sids = gpd.read_file(libpysal.examples.get_path("sids2.shp"))
+    fips = sids["FIPS"].astype(str)
+    e = pd.Series(sids["SID79"].to_numpy(), index=fips)
+    b = pd.Series(sids["BIR79"].to_numpy(), index=fips)
+    moran_i = moran_rate(e, b, g, permutations=0).I
+    assert moran_i == pytest.approx(0.1662234355, abs=1e-9)
+    lr = local_moran_rate(e, b, g, permutations=99, seed=3, correction="none")
+    ml = esda.Moran_Local_Rate(
+        e.reindex(g.unique_ids).to_numpy(), b.reindex(g.unique_ids).to_numpy(), g,
+        permutations=99, seed=3, keep_simulations=False,
+    )  # fmt: skip
+    np.testing.assert_allclose(lr["local_i"], ml.Is)
+    np.testing.assert_allclose(lr["p_value"], ml.p_sim, atol=1e-6)
+    assert list(lr.columns) == [
+        "eb_rate", "local_i", "p_value", "p_adjusted", "quadrant",
+    ]  # fmt: skip
+
+
+def test_eb_rates_by_hand_and_bad_counts(three_squares):
+    _, g = three_squares
+    # rates .1, .2, .6 over bases 10: beta = .3, s2 = 10 (.04 + .01 + .09) / 30,
+    # alpha = s2 - beta / 10 = .14 / 3 - .03; variance alpha + beta / 10 = .14 / 3
+    e = pd.Series({"w": 1, "m": 2, "e": 6})
+    b = pd.Series(10, index=e.index)
+    np.testing.assert_allclose(
+        eb_rates(e, b, g), (np.array([0.1, 0.2, 0.6]) - 0.3) / math.sqrt(0.14 / 3)
+    )
+    # little spread between rates: alpha = s2 - beta / 10 < 0, but the variance
+    # alpha + beta / b_i = s2 (equal bases) stays positive: rates .29, .3, .31,
+    # s2 = 10 (2e-4) / 30
+    near = pd.Series({"w": 2.9, "m": 3.0, "e": 3.1})
+    np.testing.assert_allclose(
+        eb_rates(near, b, g),
+        np.array([-0.01, 0.0, 0.01]) / math.sqrt(2e-3 / 30),
+        atol=1e-9,
+    )
+    with pytest.raises(
+        ValueError, match=r"events has 1 negative counts \(first ids: \['m'\]"
+    ):
+        eb_rates(e.replace(2, -2), b, g)
+    with pytest.raises(ValueError, match="base has 1 values that are not positive"):
+        eb_rates(e, b.where(b.index != "e", 0), g)
+
+
+# ------------------------------------------------------------------ islands
+
+
+def test_dropped_and_attached_islands(hot_corner):
+    y, _ = hot_corner
+    island = gpd.GeoDataFrame(
+        {"region_id": ["island"]},
+        geometry=[box(9_000, 0, 10_000, 1_000)],
+        crs="EPSG:3035",
+    )
+    cells = pd.concat([grid(), island], ignore_index=True)
+    y_island = pd.concat([y, pd.Series({"island": 1.0})])
+    dropped = build_weights(cells, islands="drop")
+    assert "island" not in set(dropped.unique_ids)
+    lm = local_moran(y, dropped, permutations=999, seed=0, correction="none")
+    # without the island the result is the plain 5x5 one
+    plain = local_moran(y, build_weights(grid()), permutations=999, seed=0,
+                        correction="none")  # fmt: skip
+    pd.testing.assert_frame_equal(lm, plain)
+    attached = build_weights(cells, islands="attach")
+    # the island (centroid x = 9500) is linked to r0c4 (x = 4500, nearest)
+    assert sorted(attached.neighbors["island"]) == ["r0c4"]
+    la = local_moran(y_island, attached, permutations=999, seed=0, correction="none")
+    assert la.loc["island", "quadrant"] != "isolate"
+    assert np.isfinite(la.loc["island", "local_i"])
+
+
+def test_global_statistics_table(long_table, hot_corner):
+    y, g = hot_corner
+    out = global_statistics_table(long_table, g, permutations=99, seed=5)
+    assert out["industry"].tolist() == ["x"]
+    row = out.iloc[0]
+    assert row["moran_i"] == pytest.approx(global_moran(y, g, permutations=0).I)
+    assert row["geary_c"] == pytest.approx(global_geary(y, g, permutations=0).C)
+    assert row["getis_ord_g"] == pytest.approx(global_getis_ord(y, g, permutations=0).G)
+    # the hot corner: Moran > 0, Geary < 1, G above its expectation
+    assert row["moran_z"] > 0 and row["geary_z"] < 0 and row["getis_ord_z"] > 0
+    assert list(out.attrs["skipped_industries"]) == ["flat"]
+
+
+def test_lisa_table_with_gi(long_table, hot_corner):
+    y, g = hot_corner
+    star = lisa_table(long_table, g, permutations=99, seed=5)
+    plain = lisa_table(long_table, g, permutations=99, seed=5, star=False)
+    # Gi leaves the region's own value out: different z, same LISA
+    assert not np.allclose(star["gi_z"], plain["gi_z"])
+    pd.testing.assert_series_equal(star["local_i"], plain["local_i"])

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import box
 
-from geo.delineate import delineate_clusters
+from geo.delineate import delineate_clusters, match_cluster_ids
 from geo.weights import build_weights
 
 
@@ -28,6 +28,8 @@ def two_blocks() -> pd.DataFrame:
             "lq": [2.0, 3.0, 0.5, 0.4, 1.5, 2.5, 1.0],
             "quadrant": ["HH", "HH", "LH", "LL", "HH", "HH", "HH"],
             "p_adjusted": [0.004, 0.02, 0.3, 0.01, 0.03, 0.001, 0.02],
+            "gi_z": [3.0, 2.9, -0.5, -1.0, 1.8, 2.4, 1.0],
+            "gi_p": [0.001, 0.004, 0.3, 0.2, 0.04, 0.02, 0.2],
             "employment": [100, 200, 5, 4, 50, 70, 10],
             "firms": [3, 4, 1, 1, 2, 2, 1],
         }
@@ -50,9 +52,12 @@ def test_two_separate_blocks_make_two_clusters(strip, two_blocks):
     assert by_regions.loc["a,b", "cluster_id"] == "x-" + sha("a,b")
     assert by_regions.loc["e,f", "cluster_id"] == "x-" + sha("e,f")
     assert by_regions.loc["a,b", "n_regions"] == 2
-    # core: p_adjusted < 0.01 -> a (0.004) and f (0.001)
-    assert by_regions.loc["a,b", "core_regions"] == "a"
+    # core: Gi* hot at 99 % before correction (gi_z > 0, gi_p < .01): a and b;
+    # in e-f nobody is (gi_p .04, .02), so the top LQ member f is the core
+    assert by_regions.loc["a,b", "core_regions"] == "a,b"
+    assert by_regions.loc["a,b", "periphery_regions"] == ""
     assert by_regions.loc["e,f", "core_regions"] == "f"
+    assert by_regions.loc["e,f", "periphery_regions"] == "e"
     assert by_regions.loc["a,b", "employment"] == 300
     assert by_regions.loc["e,f", "firms"] == 4
     assert by_regions.loc["a,b", "mean_lq"] == pytest.approx(2.5)
@@ -62,7 +67,7 @@ def test_two_separate_blocks_make_two_clusters(strip, two_blocks):
     assert out.crs == strip.crs
     assert list(out.columns) == [
         "cluster_id", "industry", "regions", "n_regions", "core_regions",
-        "employment", "firms", "mean_lq", "geometry",
+        "periphery_regions", "employment", "firms", "mean_lq", "geometry",
     ]  # fmt: skip
 
 
@@ -125,7 +130,7 @@ def test_empty_result_keeps_columns_and_crs(strip, two_blocks):
     assert out.crs == strip.crs
     assert list(out.columns) == [
         "cluster_id", "industry", "regions", "n_regions", "core_regions",
-        "employment", "firms", "mean_lq", "geometry",
+        "periphery_regions", "employment", "firms", "mean_lq", "geometry",
     ]  # fmt: skip
 
 
@@ -164,3 +169,123 @@ def test_bad_inputs_are_refused(strip, two_blocks):
         delineate_clusters(strip, two_blocks.to_dict(), g)
     with pytest.raises(TypeError, match="libpysal.graph.Graph"):
         delineate_clusters(strip, two_blocks, g.to_W())
+
+
+def test_core_with_fdr_p_values_of_999_permutations(strip):
+    # With 999 permutations the smallest p is .001; BH over 7 regions with two at
+    # .001 gives .0035 -- but over 159 regions (a US state's counties) it would
+    # give .08 > .01: a core rule on p_adjusted < .01 finds no core at all.
+    # The Gi* rule uses the uncorrected gi_p, reachable at 999 permutations.
+    lisa = pd.DataFrame(
+        {
+            "region_id": list("abcdefg"),
+            "industry": "x",
+            "lq": [4.0, 3.0, 2.0, 0.5, 0.5, 0.5, 0.5],
+            "quadrant": ["HH", "HH", "HH", "ns", "ns", "ns", "ns"],
+            "p_adjusted": [0.03, 0.03, 0.04, 0.6, 0.6, 0.6, 0.6],
+            "gi_z": [3.3, 3.3, 2.2, 0.1, -0.3, -0.4, -0.4],
+            "gi_p": [0.001, 0.001, 0.03, 0.5, 0.4, 0.3, 0.3],
+        }
+    )
+    out = delineate_clusters(strip, lisa, build_weights(strip, "rook"))
+    assert out[["regions", "core_regions", "periphery_regions"]].values.tolist() == [
+        ["a,b,c", "a,b", "c"]
+    ]
+    # without Gi* columns the highest-LQ member is the core
+    bare = delineate_clusters(
+        strip, lisa.drop(columns=["gi_z", "gi_p"]), build_weights(strip, "rook")
+    )
+    assert bare["core_regions"].tolist() == ["a"]
+    assert bare["periphery_regions"].tolist() == ["b,c"]
+    # a cold Gi* (z < 0) is never core even with a small p
+    cold = lisa.assign(gi_z=[-3.3, 3.3, 2.2, 0.1, -0.3, -0.4, -0.4])
+    out = delineate_clusters(strip, cold, build_weights(strip, "rook"))
+    assert out["core_regions"].tolist() == ["b"]
+
+
+# ------------------------------------------------------------------ stable ids
+
+
+def clusters(rows: list[tuple[str, str, str]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["cluster_id", "industry", "regions"])
+
+
+def test_ids_carry_over_when_members_overlap():
+    prev = clusters(
+        [("x-old1", "x", "a,b,c"), ("x-old2", "x", "m,n"), ("y-old", "y", "a,b")]
+    )
+    cur = clusters(
+        [
+            ("x-new1", "x", "a,b,c,d"),  # J = 3/4 with old1: carried
+            ("x-new2", "x", "m,p,q"),  # J = 1/4 with old2: new
+            ("y-new", "y", "a,b,c,d,e"),  # J = 2/5 with y-old: new
+            ("z-new", "z", "a,b,c"),  # same members as x-old1, other industry
+        ]
+    )
+    out = match_cluster_ids(prev, cur)
+    assert out["cluster_id"].tolist() == ["x-old1", "x-new2", "y-new", "z-new"]
+    assert out["match_jaccard"].iloc[0] == pytest.approx(0.75)
+    assert out["match_jaccard"].iloc[1:].isna().all()
+    # {a,b,d} vs {a,b,c}: J = 2/4, exactly enough (>= 0.5); {a,d}: J = 1/4, new
+    assert match_cluster_ids(prev.iloc[[0]], clusters([("x-h", "x", "a,d")]))[
+        "cluster_id"
+    ].tolist() == ["x-h"]
+    assert match_cluster_ids(prev.iloc[[0]], clusters([("x-h", "x", "a,b,d")]))[
+        "cluster_id"
+    ].tolist() == ["x-old1"]
+    # a lower bar lets y carry too
+    loose = match_cluster_ids(prev, cur, min_jaccard=0.4)
+    assert loose["cluster_id"].tolist()[:3] == ["x-old1", "x-new2", "y-old"]
+    # inputs untouched, row order kept, other columns kept
+    assert cur["cluster_id"].tolist()[0] == "x-new1"
+
+
+def test_matching_is_one_to_one_by_best_overlap():
+    # old {a,b,c,d} split into {a,b,c} (J = 3/4) and {d} (J = 1/4): the larger
+    # part keeps the id. Two current clusters both at J >= .5 with one previous
+    # one: the higher Jaccard wins, the other keeps its own id.
+    prev = clusters([("x-old", "x", "a,b,c,d")])
+    cur = clusters([("x-d", "x", "d"), ("x-abc", "x", "a,b,c")])
+    assert match_cluster_ids(prev, cur)["cluster_id"].tolist() == ["x-d", "x-old"]
+    prev2 = clusters([("x-p", "x", "a,b"), ("x-q", "x", "a,b,c")])
+    cur2 = clusters([("x-c", "x", "a,b,c")])
+    out = match_cluster_ids(prev2, cur2)
+    assert out["cluster_id"].tolist() == ["x-q"]  # J 1 beats J 2/3
+    # same result whatever the row order
+    shuffled = match_cluster_ids(prev2.iloc[::-1], cur2)
+    assert shuffled["cluster_id"].tolist() == ["x-q"]
+
+
+def test_ids_chain_over_years_and_keep_geodataframes(strip, two_blocks):
+    g = build_weights(strip, "rook")
+    year1 = delineate_clusters(strip, two_blocks, g)
+    # next year g joins e-f (lq 1.0 -> 1.5): e,f,g vs e,f is J = 2/3, carried
+    year2_lisa = two_blocks.copy()
+    year2_lisa.loc[(year2_lisa["region_id"] == "g") & (year2_lisa["industry"] == "x"),
+                   "lq"] = 1.5  # fmt: skip
+    year2 = match_cluster_ids(year1, delineate_clusters(strip, year2_lisa, g))
+    assert isinstance(year2, gpd.GeoDataFrame) and year2.crs == strip.crs
+    assert set(year2["cluster_id"]) == set(year1["cluster_id"])
+    ef = year2.set_index("regions").loc["e,f,g"]
+    assert ef["cluster_id"] == "x-" + sha("e,f")
+    assert ef["match_jaccard"] == pytest.approx(2 / 3)
+
+
+def test_a_content_id_never_repeats_an_inherited_one():
+    # {a,b} inherits old id "x-1"; a disjoint new cluster whose content id is
+    # also "x-1" (possible only through carried ids) gets a suffix
+    prev = clusters([("x-1", "x", "a,b,c")])
+    cur = clusters([("x-2", "x", "a,b"), ("x-1", "x", "q")])
+    assert match_cluster_ids(prev, cur)["cluster_id"].tolist() == ["x-1", "x-1-2"]
+
+
+def test_match_cluster_ids_refuses_bad_input():
+    prev = clusters([("x-1", "x", "a")])
+    with pytest.raises(ValueError, match=r"current lacks columns \['regions'\]"):
+        match_cluster_ids(prev, prev.drop(columns="regions"))
+    with pytest.raises(ValueError, match="previous has 1 duplicate cluster_id"):
+        match_cluster_ids(pd.concat([prev, prev]), prev)
+    with pytest.raises(ValueError, match=r"min_jaccard must lie in \(0, 1\]; got 0"):
+        match_cluster_ids(prev, prev, min_jaccard=0)
+    with pytest.raises(TypeError, match="previous must be a pandas DataFrame"):
+        match_cluster_ids([], prev)

@@ -1,15 +1,25 @@
 """Tests of geo.geocode: place and postcode normalisation, tiered firm geocoding."""
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import box
 
 from geo.geocode import (
+    DEFAULT_TIERS,
+    MUNICIPALITY_FALLBACK_SCORE,
     TIERS,
+    _postcodes_vectorised,
     geocode_firms,
+    normalise_address,
     normalise_place,
     normalise_postcode,
+    region_centroids,
     settlements_from_postcodes,
+    transliterate_cyrillic,
 )
 
 
@@ -315,8 +325,8 @@ def test_bad_arguments_are_refused(postcodes, settlements):
     with pytest.raises(ValueError, match="fuzzy_min_score must be .* got 120"):
         geocode_firms(firms, postcodes=postcodes, settlements=settlements,
                       fuzzy_min_score=120)  # fmt: skip
-    with pytest.raises(ValueError, match=r"firms lacks column\(s\) \['state'\]"):
-        geocode_firms(firms.drop(columns="state"), postcodes=postcodes,
+    with pytest.raises(ValueError, match=r"firms lacks column\(s\) \['settlement'\]"):
+        geocode_firms(firms.drop(columns="settlement"), postcodes=postcodes,
                       settlements=settlements)  # fmt: skip
     with pytest.raises(TypeError, match="firms must be a pandas DataFrame; got list"):
         geocode_firms([1], postcodes=postcodes, settlements=settlements)
@@ -328,7 +338,13 @@ def test_bad_arguments_are_refused(postcodes, settlements):
     out = geocode_firms(firms, postcodes=doubled, settlements=settlements,
                         tiers=["settlement"])  # fmt: skip
     assert out["match_level"].item() == "unmatched"
-    assert TIERS == ("coordinates", "postcode", "settlement", "fuzzy_settlement")
+    assert DEFAULT_TIERS == (
+        "coordinates",
+        "postcode",
+        "settlement",
+        "fuzzy_settlement",
+    )
+    assert set(DEFAULT_TIERS) < set(TIERS)
 
 
 def test_settlements_from_postcodes_by_hand():
@@ -352,3 +368,331 @@ def test_settlements_from_postcodes_by_hand():
     np.testing.assert_allclose(out["lon"], [-86.0, -84.95, -85.2])
     with pytest.raises(ValueError, match=r"postcodes lacks column\(s\) \['state'\]"):
         settlements_from_postcodes(pc.drop(columns="state"))
+
+
+# --- other scripts and Russian abbreviations ------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("г. Пермь", "perm"),  # settlement type dropped, BGN/PCGN romanisation
+        ("ПОС. МАЙСКИЙ", "mayskiy"),
+        ("с. Спасское", "spasskoye"),  # 'е' after a vowel is "ye"
+        ("д. Кодочиги", "kodochigi"),
+        ("р.п. Шаранга", "sharanga"),
+        ("Тоншаево рп", "tonshayevo"),  # type written after the name
+        ("Поселок городского типа Харп", "kharp"),
+        ("Берёзовка", "berezovka"),  # 'ё' read as 'е'
+        ("Горный (Двуреченское с/п)", "gornyy"),  # remark in parentheses dropped
+        ("ЯР-САЛЕ", "yar sale"),
+        ("Екатеринбург", "yekaterinburg"),  # 'е' at word start is "ye"
+        ("Щёлково", "shchelkovo"),
+        ("Д", "d"),  # a type word alone is kept: it is all there is
+        ("Köln", "koln"),
+        ("Kobenhavn Ø", "kobenhavn o"),  # letters NFKD does not split
+        ("Springfield (Mass", "springfield"),  # unclosed parenthesis
+    ],
+)
+def test_normalise_place_other_scripts(text, expected):
+    assert normalise_place(text) == expected
+
+
+def test_cyrillic_and_its_romanisation_share_a_key():
+    assert normalise_place("Нижний Новгород") == normalise_place("Nizhniy Novgorod")
+    assert normalise_place("САЛЕХАРД") == normalise_place("Salekhard")
+    assert normalise_place("Берёзовский") == normalise_place("БЕРЕЗОВСКИЙ")
+
+
+def test_transliterate_cyrillic_keeps_case_and_other_text():
+    assert transliterate_cyrillic("Ёлкино, Подъячево 2") == "Yelkino, Podyachevo 2"
+    assert transliterate_cyrillic("ЩУКА Munich") == "SHCHUKA Munich"
+    assert transliterate_cyrillic("") == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("г. Пермь,  ул. Ленина, д. 5", "город пермь, улица ленина, дом 5"),
+        (
+            "д. Кодочиги, ул Мира д 5 кв 3",
+            "деревня кодочиги, улица мира дом 5 квартира 3",
+        ),
+        ("пос. Майский, пр-т Мира", "поселок майский, проспект мира"),
+        ("Щёлково", "щелково"),
+        ("123 Main St", "123 main street"),
+        ("St Louis, MO", "saint louis, mo"),
+        ("E 42nd St", "east 42nd street"),
+        ("Suite E", "suite e"),  # a letter at the end is not a direction
+        ("2100 McKinney Ave Ste 1250", "2100 mckinney avenue suite 1250"),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_normalise_address(text, expected):
+    assert normalise_address(text) == expected
+
+
+# --- gazetteers in another script, municipalities, populations ------------------------
+@pytest.fixture
+def ru_places() -> pd.DataFrame:
+    """Two villages named Spasskoye in region 52 (different districts, 1 degree
+    apart), a town and its micro-district-less municipality, a Latin-script city."""
+    return pd.DataFrame(
+        {
+            "state": ["52", "52", "52", "89", "59"],
+            "settlement": ["Спасское", "Спасское", "Тонкино", "Лабытнанги", "Perm"],
+            "municipality": ["Спасский район", "Воротынский район", "Тонкинский район",
+                             "Лабытнанги", ""],
+            "population": [2300, 150, 4400, 26000, 1000000],
+            "lat": [55.86, 56.06, 57.37, 66.66, 58.01],
+            "lon": [45.69, 46.69, 46.47, 66.39, 56.25],
+        }
+    )  # fmt: skip
+
+
+def test_municipality_then_population_decide_between_namesakes(ru_places):
+    firms = _firms(
+        settlement=["СПАССКОЕ", "с. Спасское", "Спасское"],
+        municipality=["ВОРОТЫНСКИЙ", "", "Лысковский"],
+        state="52",
+    )
+    out = geocode_firms(firms, settlements=ru_places, tiers=["settlement"])
+    # row 0: the district picks the small village; rows 1-2: no district (or one that
+    # fits neither) -> the most populous, and the reason says so
+    np.testing.assert_allclose(out["lat"], [56.06, 55.86, 55.86])
+    assert out["match_level"].tolist() == ["settlement"] * 3
+    assert out["match_score"].tolist() == [1.0, 1.0, 1.0]
+    assert out["match_reason"].iloc[0] == ""
+    assert out["match_reason"].iloc[1] == (
+        "2 places named 'с. Спасское' in 52; took the most populous ('Спасское', "
+        "population 2,300)"
+    )
+    assert (
+        out["match_reason"]
+        .iloc[2]
+        .endswith("; municipality 'Лысковский' matched none of them")
+    )
+
+
+def test_municipality_stem_matches_town_and_district(ru_places):
+    # "Воротынец" (the town) and "Воротынский район" share the stem "vorotyn"
+    firms = _firms(settlement=["Спасское"], municipality=["ВОРОТЫНЕЦ"], state="52")
+    out = geocode_firms(firms, settlements=ru_places, tiers=["settlement"])
+    assert out["lat"].item() == 56.06
+
+
+def test_cyrillic_firm_matches_latin_gazetteer(ru_places):
+    firms = _firms(settlement=["ПЕРМЬ", "Тонкино"], state=["59", "52"])
+    out = geocode_firms(firms, settlements=ru_places, tiers=["settlement"])
+    assert out["match_level"].tolist() == ["settlement", "settlement"]
+    np.testing.assert_allclose(out["lat"], [58.01, 57.37])
+
+
+def test_unknown_settlement_falls_back_to_its_municipality(ru_places):
+    # the micro-district "Обской" is not in the gazetteer; Labytnangi is a
+    # settlement of its own municipality, so the firm is placed there
+    firms = _firms(settlement=["Обской", "Обской"], municipality=["ЛАБЫТНАНГИ", ""],
+                   state="89")  # fmt: skip
+    out = geocode_firms(firms, settlements=ru_places, tiers=["settlement"])
+    assert out["match_level"].tolist() == ["settlement", "unmatched"]
+    assert out["match_score"].tolist() == [MUNICIPALITY_FALLBACK_SCORE, 0.0]
+    assert out["lat"].iloc[0] == 66.66
+    assert out["match_reason"].tolist() == [
+        "no settlement 'Обской' in 89; placed at its municipality 'ЛАБЫТНАНГИ'",
+        "no settlement 'Обской' in 89",
+    ]
+
+
+def test_state_aliases_map_firm_states_to_gazetteer_codes(settlements):
+    firms = _firms(settlement=["Rome", "Rome"], state=["Georgia", "alabama"])
+    out = geocode_firms(
+        firms,
+        settlements=settlements,
+        tiers=["settlement"],
+        state_aliases={"GEORGIA": "GA", "Alabama": "AL"},
+    )
+    np.testing.assert_allclose(out["lat"], [34.26, 34.0])
+
+
+def test_fuzzy_match_reports_the_ambiguity_of_what_it_found(ru_places):
+    firms = _firms(settlement=["Спаское"], state="52")  # one 's' missing
+    out = geocode_firms(
+        firms, settlements=ru_places, tiers=["fuzzy_settlement"], fuzzy_min_score=90
+    )
+    # "spaskoye" vs "spasskoye": 2*8/17 = 94.1
+    assert out["match_level"].item() == "fuzzy_settlement"
+    assert out["match_score"].item() == pytest.approx(16 / 17)
+    assert out["match_reason"].item().startswith("2 places named 'Спаское' in 52")
+
+
+# --- region centroids -----------------------------------------------------------------
+def test_region_centroid_is_the_last_resort(ru_places):
+    centroids = pd.DataFrame({"state": ["52", "59"], "lat": [56.5, 59.0],
+                              "lon": [44.0, 56.0]})  # fmt: skip
+    firms = _firms(settlement=["Тонкино", "Нигде", "Нигде", "Нигде"],
+                   state=["52", "52", "77", ""])  # fmt: skip
+    out = geocode_firms(
+        firms,
+        settlements=ru_places,
+        tiers=["settlement", "fuzzy_settlement", "region_centroid"],
+        region_centroids=centroids,
+    )
+    assert out["match_level"].tolist() == [
+        "settlement",
+        "region_centroid",
+        "unmatched",
+        "unmatched",
+    ]
+    np.testing.assert_allclose(out["match_score"], [1.0, 0.1, 0.0, 0.0])
+    assert out["lat"].iloc[1] == 56.5
+    assert out["match_reason"].iloc[2].endswith("; no region centroid for state '77'")
+    assert out["match_reason"].iloc[3].endswith("; no state for a region centroid")
+
+
+def test_region_centroids_from_polygons():
+    # an L-shaped region: the centroid of the L (0.83, 0.83) lies outside it;
+    # the representative point lies inside. "b" is split over two rows.
+    ell = box(0, 0, 3, 1).union(box(0, 0, 1, 3))
+    regions = gpd.GeoDataFrame(
+        {"code": ["a", "b", "b"]},
+        geometry=[ell, box(10, 0, 11, 1), box(11, 0, 12, 1)],
+        crs="EPSG:4326",
+    )
+    out = region_centroids(regions, state="code")
+    assert out["state"].tolist() == ["a", "b"]
+    first = gpd.points_from_xy(out["lon"], out["lat"])[0]
+    assert ell.contains(first)
+    assert out["lat"].iloc[1] == pytest.approx(0.5)
+    assert 10 < out["lon"].iloc[1] < 12
+    projected = regions.to_crs("EPSG:3857")
+    back = region_centroids(projected, state="code")  # returned in WGS84
+    assert back["lat"].iloc[1] == pytest.approx(0.5, abs=0.01)
+    with pytest.raises(ValueError, match="regions has no column 'fips'"):
+        region_centroids(regions, state="fips")
+    with pytest.raises(ValueError, match="regions has no CRS"):
+        region_centroids(regions.set_crs(None, allow_override=True), state="code")
+    with pytest.raises(
+        TypeError, match="regions must be a GeoDataFrame; got DataFrame"
+    ):
+        region_centroids(pd.DataFrame(regions), state="code")
+
+
+# --- postcodes abroad, missing inputs -------------------------------------------------
+def test_postcodes_are_only_looked_up_in_their_country(postcodes, settlements):
+    # 30720 is a US ZIP; a French firm with postcode 30720 must not land in Georgia
+    firms = _firms(postcode=["30720", "30720", "30720"], settlement=["", "", ""])
+    firms["country"] = ["USA", "France", ""]
+    out = geocode_firms(firms, postcodes=postcodes, settlements=settlements)
+    assert out["match_level"].tolist() == ["postcode", "unmatched", "postcode"]
+    assert "postcodes are looked up in US only" in out["match_reason"].iloc[1]
+
+
+def test_russian_postcodes(settlements):
+    pc = pd.DataFrame({"postcode": ["614000"], "lat": [58.0], "lon": [56.2]})
+    firms = _firms(postcode=["614000", "61400"])
+    out = geocode_firms(firms, postcodes=pc, tiers=["postcode"], postcode_country="RU")
+    assert out["match_level"].tolist() == ["postcode", "unmatched"]
+    assert out["match_reason"].iloc[1] == "postcode '61400' is not a valid RU postcode"
+
+
+def test_tiers_need_their_inputs(postcodes, settlements):
+    firms = _firms(settlement=["Rome"])
+    with pytest.raises(ValueError, match="tier 'settlement' needs settlements="):
+        geocode_firms(firms, postcodes=postcodes, tiers=["settlement"])
+    with pytest.raises(
+        ValueError, match="tier 'region_centroid' needs region_centroids="
+    ):
+        geocode_firms(firms, tiers=["region_centroid"])
+    with pytest.raises(TypeError, match="tier 'online' needs online=<callable"):
+        geocode_firms(firms, tiers=["online"])
+    with pytest.raises(
+        ValueError, match="region_centroid_score must be between 0 and 1"
+    ):
+        geocode_firms(firms, settlements=settlements, region_centroid_score=2)
+    # only the columns of the tiers asked for are needed
+    only_names = pd.DataFrame({"firm_id": ["a"], "settlement": ["Dalton"]})
+    out = geocode_firms(only_names, settlements=settlements, tiers=["settlement"])
+    assert out["match_level"].item() == "settlement"
+
+
+def test_online_callable_must_answer_every_query(settlements):
+    firms = _firms(settlement=["Atlantis", "Nowhere"])
+
+    def short(queries):
+        return pd.DataFrame(
+            {"lat": [1.0], "lon": [1.0], "score": [0.5], "reason": [""]}
+        )
+
+    with pytest.raises(ValueError, match="online answered 1 rows for 2 queries"):
+        geocode_firms(firms, tiers=["online"], online=short)
+
+    def answers(queries):
+        # Atlantis is found; Nowhere answers out of range: reported, not matched
+        return pd.DataFrame({"lat": [10.0, 99.0], "lon": [20.0, 0.0],
+                             "score": [0.7, 0.9], "reason": ["", ""]})  # fmt: skip
+
+    out = geocode_firms(firms, tiers=["online"], online=answers)
+    assert out["match_level"].tolist() == ["online", "unmatched"]
+    assert out["match_score"].tolist() == [0.7, 0.0]
+    assert out["match_reason"].iloc[1] == "online: no usable answer"
+
+
+# --- the vectorised postcode path agrees with normalise_postcode ---------------------
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.text(alphabet="0123456789 -.A\u0663", max_size=11), max_size=30),
+    st.sampled_from(["US", "RU"]),
+)
+def test_vectorised_postcodes_agree_with_normalise_postcode(texts, country):
+    fast = _postcodes_vectorised(pd.Series(texts, dtype=object), country).tolist()
+    assert fast == [normalise_postcode(t, country=country) for t in texts]
+
+
+def test_namesakes_without_population_and_spelling_variants():
+    towns = pd.DataFrame(
+        {
+            "state": "GA",
+            "settlement": ["Rome", "Rome", "St Marys", "Saint Marys"],
+            "lat": [34.26, 31.0, 30.73, 30.74],  # the Romes are 3 degrees apart
+            "lon": [-85.18, -83.0, -81.55, -81.56],
+            "n_postcodes": [3, 1, 1, 2],
+        }
+    )
+    firms = _firms(settlement=["Rome", "Saint Marys"])
+    out = geocode_firms(firms, settlements=towns, tiers=["settlement"])
+    np.testing.assert_allclose(out["lat"], [34.26, 30.74])
+    # two spellings 0.01 degrees apart are one place: no caveat
+    assert out["match_reason"].tolist() == [
+        "2 places named 'Rome' in GA; took the one with most postcodes ('Rome', 3)",
+        "",
+    ]
+    bare = geocode_firms(
+        firms, settlements=towns.drop(columns="n_postcodes"), tiers=["settlement"]
+    )
+    assert bare["match_reason"].iloc[0].endswith("took the first listed ('Rome')")
+
+
+def test_region_column_can_be_the_country():
+    # a GeoNames-like gazetteer whose regions are countries; the firms' state is a
+    # province and their country a name
+    places = pd.DataFrame(
+        {"state": ["NL", "US"], "settlement": ["Amsterdam", "Amsterdam"],
+         "lat": [52.37, 42.94], "lon": [4.89, -74.19], "population": [741636, 18008]}
+    )  # fmt: skip
+    firms = _firms(settlement=["Amsterdam", "Amsterdam"], state=["Noord-holland", "NY"])
+    firms["country"] = ["Netherlands", "USA"]
+    out = geocode_firms(
+        firms,
+        settlements=places,
+        tiers=["settlement"],
+        region="country",
+        state_aliases={"Netherlands": "NL", "USA": "US"},
+    )
+    np.testing.assert_allclose(out["lat"], [52.37, 42.94])
+    with pytest.raises(ValueError, match=r"firms lacks column\(s\) \['country'\]"):
+        geocode_firms(
+            firms.drop(columns="country"),
+            settlements=places,
+            tiers=["region_centroid"],
+            region="country",
+            region_centroids=places,
+        )

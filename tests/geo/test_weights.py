@@ -7,7 +7,7 @@ import pytest
 from libpysal.graph import Graph
 from shapely.geometry import Point, Polygon, box
 
-from geo.weights import build_weights, components, isolates
+from geo.weights import build_weights, components, isolates, resolve_islands
 
 
 @pytest.fixture
@@ -123,8 +123,8 @@ def test_distance_methods_need_a_crs(three_squares):
 
 
 def test_unknown_method_and_transform(three_squares):
-    with pytest.raises(ValueError, match=r"Unknown weights method 'kernel'.*'queen'"):
-        build_weights(three_squares, "kernel")
+    with pytest.raises(ValueError, match=r"Unknown weights method 'lattice'.*'queen'"):
+        build_weights(three_squares, "lattice")
     with pytest.raises(ValueError, match="Unknown transform 'x'"):
         build_weights(three_squares, transform="x")
 
@@ -179,3 +179,172 @@ def test_isolates_and_components():
         isolates(g.to_W())
     with pytest.raises(TypeError, match="libpysal.graph.Graph"):
         components(g.to_W())
+
+
+# ------------------------------------------------------------------ kernel
+
+
+def test_adaptive_kernel_by_hand(three_squares):
+    # centres at x = 500, 1500, 2500; k = 2 adaptive: h is the distance to the 2nd
+    # nearest (stretched by 1e-7). w: m at 1000, e at 2000 -> h = 2000,
+    # triangular 1 - 1000/2000 = 0.5 for m and ~5e-8 for e (kept, tiny);
+    # m: w and e both at 1000 = h -> equal weights of ~1e-7
+    g = build_weights(three_squares, "kernel", k=2, transform="o")
+    w = g.adjacency
+    assert w[("w", "m")] == pytest.approx(0.5, abs=1e-6)
+    assert 0 < w[("w", "e")] < 1e-6
+    assert w[("m", "w")] == pytest.approx(w[("m", "e")])
+    # row-standardised, m's lag is the plain mean of w and e
+    np.testing.assert_allclose(
+        build_weights(three_squares, "kernel", k=2).lag([1.0, 2.0, 6.0])[1], 3.5
+    )
+
+
+def test_fixed_kernel_by_hand(three_squares):
+    # bandwidth 1500 m: w-m and m-e at 1000 (z = 2/3) are linked, w-e at 2000 is not
+    g = build_weights(
+        three_squares, "kernel", kernel="triangular", bandwidth_m=1500, transform="o"
+    )
+    assert neighbours(g) == {"w": ["m"], "m": ["e", "w"], "e": ["m"]}
+    assert g.adjacency[("w", "m")] == pytest.approx(1 - 1000 / 1500)
+    # the gaussian is truncated at the bandwidth too (GeoDa), with exp(-z^2/2)/sqrt(2pi)
+    gauss = build_weights(
+        three_squares, "kernel", kernel="gaussian", bandwidth_m=1500, transform="o"
+    )
+    assert ("w", "e") not in gauss.adjacency.index
+    assert gauss.adjacency[("w", "m")] == pytest.approx(
+        np.exp(-0.5 * (2 / 3) ** 2) / np.sqrt(2 * np.pi)
+    )
+    # epanechnikov 0.75 (1 - z^2), quartic 15/16 (1 - z^2)^2, uniform 1
+    for name, expected in (
+        ("epanechnikov", 0.75 * (1 - 4 / 9)),
+        ("quartic", 15 / 16 * (1 - 4 / 9) ** 2),
+        ("uniform", 1.0),
+    ):
+        g = build_weights(
+            three_squares, "kernel", kernel=name, bandwidth_m=1500, transform="o"
+        )
+        assert g.adjacency[("m", "e")] == pytest.approx(expected), name
+
+
+def test_kernel_is_refused_in_degrees_and_with_bad_options(three_squares):
+    pts = three_squares.centroid.to_frame("geometry").to_crs(4326)
+    with pytest.raises(ValueError, match="geographic CRS"):
+        build_weights(pts, "kernel", bandwidth_m=1500)
+    with pytest.raises(ValueError, match="Unknown kernel 'cubic'"):
+        build_weights(three_squares, "kernel", kernel="cubic", k=2)
+    with pytest.raises(ValueError, match="bandwidth_m must be a positive distance"):
+        build_weights(three_squares, "kernel", bandwidth_m=0)
+    with pytest.raises(ValueError, match="k=3 neighbours need more than 3 regions"):
+        build_weights(three_squares, "kernel", k=3)
+
+
+# ------------------------------------------------------------------ block
+
+
+@pytest.fixture
+def counties() -> gpd.GeoDataFrame:
+    """Four counties in a row: a, b in state X; c in Y; d alone in Z."""
+    cells = [box(i * 1000, 0, (i + 1) * 1000, 1000) for i in range(4)]
+    return gpd.GeoDataFrame(
+        {"region_id": list("abcd"), "state": ["X", "X", "Y", "Z"]},
+        geometry=cells,
+        crs=3035,
+    )
+
+
+def test_block_weights_link_the_same_higher_level_region(counties):
+    four = counties.assign(state=["X", "X", "X", "Z"])
+    g = build_weights(four, "block", block_column="state")
+    # a, b, c share X (all pairs, adjacent or not); d is alone in Z: an isolate
+    assert neighbours(g) == {"a": ["b", "c"], "b": ["a", "c"], "c": ["a", "b"], "d": []}
+    assert isolates(g) == ["d"]
+    np.testing.assert_allclose(g.lag([3.0, 6.0, 9.0, 1.0]), [7.5, 6.0, 4.5, 0.0])
+    # block weights are topological: no CRS needed
+    assert (
+        build_weights(
+            four.set_crs(None, allow_override=True), "block", block_column="state"
+        ).n
+        == 4
+    )
+
+
+def test_block_needs_a_complete_column(counties):
+    with pytest.raises(ValueError, match="needs block_column"):
+        build_weights(counties, "block")
+    with pytest.raises(ValueError, match="no column 'county'"):
+        build_weights(counties, "block", block_column="county")
+    gap = counties.assign(state=["X", None, "Y", "Z"])
+    with pytest.raises(
+        ValueError, match=r"1 rows with a null state \(first ids: \['b'\]"
+    ):
+        build_weights(gap, "block", block_column="state")
+
+
+# ------------------------------------------------------------------ islands
+
+
+@pytest.fixture
+def with_island() -> gpd.GeoDataFrame:
+    """a and b touch; the island lies 7 km east of b, 8 km of a."""
+    cells = [box(0, 0, 1000, 1000), box(1000, 0, 2000, 1000), box(9000, 0, 10000, 1000)]
+    return gpd.GeoDataFrame(
+        {"region_id": ["a", "b", "island"]}, geometry=cells, crs=3035
+    )
+
+
+def test_islands_keep_is_the_default(with_island):
+    g = build_weights(with_island)
+    assert isolates(g) == ["island"]
+    # an island's spatial lag is 0
+    assert g.lag([1.0, 2.0, 5.0]).tolist() == [2.0, 1.0, 0.0]
+    kept, handled = resolve_islands(build_weights(with_island, transform="o"))
+    assert handled == ["island"] and isolates(kept) == ["island"]
+
+
+def test_islands_drop_removes_them(with_island):
+    g = build_weights(with_island, islands="drop")
+    assert list(g.unique_ids) == ["a", "b"]
+    assert isolates(g) == []
+    _, handled = resolve_islands(build_weights(with_island, transform="o"), how="drop")
+    assert handled == ["island"]
+
+
+def test_islands_attach_links_the_nearest_centroid(with_island):
+    g = build_weights(with_island, islands="attach")
+    # centroids at x = 500, 1500, 9500: the island's nearest is b (8000 m vs 9000 m)
+    assert neighbours(g) == {"a": ["b"], "b": ["a", "island"], "island": ["b"]}
+    assert isolates(g) == [] and components(g).nunique() == 1
+    # row-standardised: b's lag is the mean of a and the island
+    np.testing.assert_allclose(g.lag([1.0, 2.0, 5.0]), [2.0, 3.0, 2.0])
+    # binary graphs get weight-1 links
+    assert set(
+        build_weights(with_island, islands="attach", transform="o").adjacency
+    ) == {1.0}
+
+
+def test_islands_attach_needs_metres_and_the_raw_graph(with_island):
+    raw = build_weights(with_island, transform="o")
+    with pytest.raises(ValueError, match="geographic CRS"):
+        build_weights(with_island.to_crs(4326), islands="attach")
+    with pytest.raises(ValueError, match="needs the regions"):
+        resolve_islands(raw, how="attach")
+    with pytest.raises(ValueError, match="before transforming"):
+        resolve_islands(build_weights(with_island), with_island, how="attach")
+    with pytest.raises(ValueError, match=r"regions lacks 1 ids of the graph"):
+        resolve_islands(raw, with_island.iloc[:2], how="attach")
+    with pytest.raises(ValueError, match="Unknown islands choice 'merge'"):
+        build_weights(with_island, islands="merge")
+    with pytest.raises(ValueError, match="Unknown islands choice 'merge'"):
+        resolve_islands(raw, how="merge")
+    one = with_island.iloc[[2]]
+    with pytest.raises(ValueError, match="needs at least 2 regions; got 1"):
+        build_weights(one, islands="attach")
+    with pytest.raises(ValueError, match="All 1 regions are islands"):
+        build_weights(one, islands="drop")
+
+
+def test_single_region_is_one_isolate(with_island):
+    g = build_weights(with_island.iloc[[0]])
+    assert isolates(g) == ["a"]
+    assert components(g).tolist() == [0]

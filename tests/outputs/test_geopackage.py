@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import xml.etree.ElementTree as ET
@@ -18,14 +19,22 @@ from outputs.geopackage import (
     GPKG_APPLICATION_ID,
     GPKG_USER_VERSION,
     LAYER_STYLES_DDL,
+    METADATA_DDL,
+    PROVENANCE_STANDARD_URI,
+    QGIS_METADATA_URI,
+    provenance_history,
     publish_geopackage,
+    read_layer_metadata,
     read_layer_styles,
 )
 from outputs.styles import (
+    CLUSTER_LABEL_EXPRESSION,
     FIRM_SIZE_EXPRESSION,
     LQ_CLASSES,
     QGIS_VERSION,
+    STATIC_STYLES,
     firms_style,
+    hotspot_style,
     location_quotient_style,
     quantile_breaks,
     regions_style,
@@ -545,3 +554,214 @@ def test_read_layer_styles_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         read_layer_styles(tmp_path / "nowhere.gpkg")
     assert not (tmp_path / "nowhere.gpkg").exists()  # not created by sqlite
+
+
+# ------------------------------------------------------- QGIS metadata, provenance
+
+PROVENANCE = {
+    "run_id": "run-7",
+    "study": "demo",
+    "partition": "all",
+    "created": "2026-01-01T00:00:00Z",
+    "inputs": {"registry": {"path": "reg.csv", "sha256": "ab" * 32, "bytes": 42}},
+    "parameters": {"methods": {"alpha": 0.05, "seed": 7}},
+    "versions": {"geopandas": "1.2.0"},
+}
+
+
+@pytest.fixture
+def with_provenance(tmp_path, layers) -> Path:
+    return publish_geopackage(
+        layers,
+        tmp_path / "agglomeration.gpkg",
+        descriptions={"regions": ("Regions", "Study regions.")},
+        provenance=PROVENANCE,
+    )
+
+
+def test_layer_metadata_rows_as_qgis_writes_them(with_provenance):
+    rows = _query(
+        with_provenance,
+        "SELECT r.reference_scope, r.table_name, m.md_scope, m.md_standard_uri, "
+        "m.mime_type FROM gpkg_metadata_reference r JOIN gpkg_metadata m "
+        "ON m.id = r.md_file_id ORDER BY m.id",
+    )
+    # one QGIS document per layer (table scope), then the provenance JSON (file scope)
+    assert rows == [
+        ("table", name, "dataset", QGIS_METADATA_URI, "text/xml") for name in STYLED
+    ] + [("geopackage", None, "dataset", PROVENANCE_STANDARD_URI, "application/json")]
+    assert QGIS_METADATA_URI == "http://mrcc.com/qgis.dtd"
+    # the extension is registered for both tables, as GDAL does
+    assert _query(
+        with_provenance,
+        "SELECT table_name, extension_name, scope FROM gpkg_extensions "
+        "WHERE extension_name = 'gpkg_metadata' ORDER BY table_name",
+    ) == [
+        ("gpkg_metadata", "gpkg_metadata", "read-write"),
+        ("gpkg_metadata_reference", "gpkg_metadata", "read-write"),
+    ]
+    ddl = [
+        sql
+        for (sql,) in _query(
+            with_provenance,
+            "SELECT sql FROM sqlite_master WHERE name LIKE 'gpkg_metadata%' "
+            "AND type = 'table' ORDER BY name",
+        )
+    ]
+    assert ddl == list(METADATA_DDL)
+    assert _query(with_provenance, "PRAGMA foreign_key_check") == []
+
+
+def test_layer_metadata_document_content(with_provenance, layers):
+    documents = read_layer_metadata(with_provenance)
+    assert list(documents) == STYLED
+    root = ET.fromstring(documents["regions"])
+    assert documents["regions"].startswith("<!DOCTYPE qgis PUBLIC 'http://mrcc.com")
+    assert root.tag == "qgis" and root.get("version") == QGIS_VERSION
+    assert root.findtext("identifier") == "demo/all/run-7/regions"
+    assert root.findtext("parentidentifier") == "demo/all/run-7"
+    assert (root.findtext("title"), root.findtext("abstract")) == (
+        "Regions",
+        "Study regions.",
+    )
+    assert root.findtext("crs/spatialrefsys/authid") == CRS
+    spatial = root.find("extent/spatial")
+    # the 2x2 block of 1 km squares: 0..2000 m both ways
+    assert [float(spatial.get(k)) for k in ("minx", "miny", "maxx", "maxy")] == [
+        0.0,
+        0.0,
+        2000.0,
+        2000.0,
+    ]
+    history = [h.text for h in root.findall("history")]
+    assert history == [
+        "run_id: run-7",
+        "study: demo",
+        "partition: all",
+        "created: 2026-01-01T00:00:00Z",
+        f"input registry: reg.csv sha256 {'ab' * 32} (42 bytes)",
+        "parameter methods.alpha = 0.05",
+        "parameter methods.seed = 7",
+        "version geopandas 1.2.0",
+    ]
+    assert history == provenance_history(PROVENANCE)
+    # layers without a description: name as title; same provenance for every layer
+    firms = ET.fromstring(documents["firms"])
+    assert firms.findtext("title") == "firms"
+    assert [h.text for h in firms.findall("history")] == history
+
+
+def test_provenance_json_at_geopackage_scope(with_provenance):
+    ((document,),) = _query(
+        with_provenance,
+        "SELECT metadata FROM gpkg_metadata WHERE md_standard_uri = ?",
+        (PROVENANCE_STANDARD_URI,),
+    )
+    assert json.loads(document) == PROVENANCE
+
+
+def test_without_provenance_metadata_has_no_history(published):
+    root = ET.fromstring(read_layer_metadata(published)["lisa"])
+    assert root.findtext("identifier") == "lisa"
+    assert root.findall("history") == []
+    assert _query(
+        published,
+        "SELECT count(*) FROM gpkg_metadata WHERE md_standard_uri = ?",
+        (PROVENANCE_STANDARD_URI,),
+    ) == [(0,)]
+
+
+def test_provenance_values_are_made_plain(tmp_path, layers):
+    out = publish_geopackage(
+        {"regions": layers["regions"]},
+        tmp_path / "a.gpkg",
+        provenance={"run_id": "r", "parameters": {"k": np.int64(5), "p": Path("x")}},
+    )
+    history = [
+        h.text
+        for h in ET.fromstring(read_layer_metadata(out)["regions"]).findall("history")
+    ]
+    assert history == ["run_id: r", "parameter k = 5", 'parameter p = "x"']
+
+
+def test_bad_provenance(tmp_path, layers):
+    regions = {"regions": layers["regions"]}
+    with pytest.raises(TypeError, match="provenance must be a mapping"):
+        publish_geopackage(regions, tmp_path / "a.gpkg", provenance=["run"])
+    with pytest.raises(ValueError, match="JSON-serialisable without NaN"):
+        publish_geopackage(
+            regions, tmp_path / "a.gpkg", provenance={"parameters": {"x": np.nan}}
+        )
+    with pytest.raises(ValueError, match=r"provenance\['run_id'\] must be a string"):
+        publish_geopackage(regions, tmp_path / "a.gpkg", provenance={"run_id": 7})
+    assert not (tmp_path / "a.gpkg").exists()
+
+
+def test_read_layer_metadata_missing_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        read_layer_metadata(tmp_path / "nowhere.gpkg")
+
+
+# ------------------------------------------------------------ hot spots (Gi*) style
+
+
+def test_lisa_with_hotspot_gets_a_second_named_style(tmp_path, layers):
+    lisa = layers["lisa"].assign(hotspot=["hot_99", "cold_95", "ns", "ns"])
+    out = publish_geopackage({"lisa": lisa}, tmp_path / "a.gpkg")
+    styles = read_layer_styles(out)
+    assert styles[["f_table_name", "styleName", "useAsDefault"]].values.tolist() == [
+        ["lisa", "lisa", 1],  # QGIS applies the LISA quadrants on opening ...
+        ["lisa", "hotspots", 0],  # ... and lists the Gi* map under Load Style
+    ]
+    assert styles.loc[1, "styleQML"] == hotspot_style()
+    assert styles.loc[1, "f_geometry_column"] == "geom"
+    assert styles.loc[1, "f_table_schema"] == ""
+
+
+def test_hotspot_style_diverging_from_hot_to_cold(layers):
+    root = ET.fromstring(style_for("hotspots", layers["lisa"].assign(hotspot="ns")))
+    renderer = root.find("renderer-v2")
+    assert (renderer.get("type"), renderer.get("attr")) == (
+        "categorizedSymbol",
+        "hotspot",
+    )
+    values = [c.get("value") for c in renderer.iter("category")]
+    assert values == [
+        "hot_99",
+        "hot_95",
+        "hot_90",
+        "ns",
+        "cold_90",
+        "cold_95",
+        "cold_99",
+    ]
+    colours = _symbol_colours(root)
+    rgb = [tuple(int(v) for v in colours[str(i)].split(",")[:3]) for i in range(7)]
+    # diverging: darkest at both ends, lightest at 'ns'; red side hot, blue side cold
+    assert rgb[0] == (178, 24, 43) and rgb[-1] == (33, 102, 172)
+    lightness = [sum(c) for c in rgb]
+    assert lightness[:4] == sorted(lightness[:4])
+    assert lightness[3:] == sorted(lightness[3:], reverse=True)
+    assert all(r > b for r, _, b in rgb[:3]) and all(b > r for r, _, b in rgb[4:])
+    assert rgb[3] == (247, 247, 247)  # not significant: near white
+    with pytest.raises(ValueError, match=r"styled on column\(s\) \['hotspot'\]"):
+        style_for("hotspots", layers["lisa"])
+
+
+def test_clusters_labelled_with_maturity_stage_when_present(layers):
+    clusters = layers["clusters"].assign(maturity_stage="mature")
+    text_style = ET.fromstring(style_for("clusters", clusters)).find(
+        "labeling/settings/text-style"
+    )
+    assert text_style.get("isExpression") == "1"
+    assert text_style.get("fieldName") == CLUSTER_LABEL_EXPRESSION
+    assert CLUSTER_LABEL_EXPRESSION == 'concat("industry", \' \', "maturity_stage")'
+
+
+@pytest.mark.parametrize("name", sorted(STATIC_STYLES))
+def test_style_files_in_the_repository_match_the_builders(name):
+    path = Path(__file__).resolve().parents[2] / "outputs" / "styles" / f"{name}.qml"
+    assert path.read_text(encoding="utf-8") == STATIC_STYLES[name](), (
+        f"{path} is stale: regenerate with .venv/bin/python -c 'from outputs.styles "
+        "import write_style_files; write_style_files()'"
+    )

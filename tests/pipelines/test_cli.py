@@ -85,11 +85,11 @@ def test_run_publishes_and_records_in_the_persistent_instance(tmp_path):
         timeout=600,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert f"published: {out / '2024' / 'agglomeration.gpkg'}" in proc.stdout
+    latest = out / "2024" / "latest"
+    assert f"latest: {latest}" in proc.stdout
+    assert (latest / "agglomeration.qgz").is_file()
     assert "check registry_rows_accounted_for: passed" in proc.stdout
-    layers = [
-        str(n) for n in pyogrio.list_layers(out / "2024" / "agglomeration.gpkg")[:, 0]
-    ]
+    layers = [str(n) for n in pyogrio.list_layers(latest / "agglomeration.gpkg")[:, 0]]
     assert "clusters" in layers
     with dg.DagsterInstance.from_config(str(home)) as instance:
         runs = instance.get_runs()

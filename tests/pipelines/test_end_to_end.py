@@ -31,7 +31,7 @@ def demo_run(tmp_path_factory):
     result = defs.resolve_job_def("refresh_clusters_job").execute_in_process(
         partition_key=partition_key_for("georgia-demo", 2024), raise_on_error=False
     )
-    yield result, root / "published" / "2024" / "agglomeration.gpkg"
+    yield result, root / "published" / "2024" / "latest" / "agglomeration.gpkg"
     mp.undo()
 
 
@@ -43,7 +43,10 @@ def test_every_asset_materialises_and_every_check_passes(demo_run):
     assert failed == []
     assert len(evaluations) == len(ALL_CHECKS)
     materialised = {m.asset_key for m in result.get_asset_materialization_events()}
-    wanted = {key for assets in ALL_ASSETS for key in assets.keys}
+    # every per-year asset; the cross-year ones run in trends_job
+    wanted = {key for assets in ALL_ASSETS for key in assets.keys} - {
+        dg.AssetKey("emerging_hot_spots")
+    }
     assert {
         e.asset_key for e in result.get_asset_materialization_events()
     } or materialised

@@ -1,0 +1,199 @@
+"""Open vector formats beside the GeoPackage: GeoParquet 1.1 and RFC 7946 GeoJSON."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+
+__all__ = [
+    "GEOJSON_PRECISION",
+    "GEOPARQUET_VERSION",
+    "write_geojson",
+    "write_geoparquet",
+]
+
+GEOPARQUET_VERSION = "1.1.0"
+"""GeoParquet specification version written (PROJJSON CRS, bbox covering column)."""
+
+GEOJSON_PRECISION = 6
+"""Decimal places of GeoJSON coordinates: 1e-6 degree is about 0.1 m."""
+
+
+def _check_frame(gdf: object, name: str) -> gpd.GeoDataFrame:
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        raise TypeError(
+            f"{name} must be a geopandas.GeoDataFrame; got {type(gdf).__name__}."
+        )
+    try:
+        crs = gdf.geometry.crs
+    except AttributeError:
+        raise ValueError(
+            f"{name} has no active geometry column; columns found: "
+            f"{list(gdf.columns)[:12]}. Call gdf.set_geometry(...) first."
+        ) from None
+    if crs is None:
+        raise ValueError(
+            f"{name} has no CRS, so its coordinates cannot be published. Set it "
+            "with gdf.set_crs(...) first."
+        )
+    return gdf
+
+
+def _plain_index(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Named index levels become columns (unless already there); others are dropped."""
+    names = [n for n in gdf.index.names if n is not None and n not in gdf.columns]
+    if names:
+        return gdf.reset_index(level=names).reset_index(drop=True)
+    return gdf.reset_index(drop=True)
+
+
+def _atomic(
+    path: Path, suffixes: tuple[str, ...], write: Callable[[Path], None]
+) -> Path:
+    if path.suffix.lower() not in suffixes:
+        raise ValueError(
+            f"path must end in {' or '.join(suffixes)}; got {str(path)!r}."
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(
+        f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(4)}{path.suffix}"
+    )
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_geoparquet(gdf: gpd.GeoDataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write a layer as GeoParquet 1.1 (WKB, PROJJSON CRS, bbox covering), atomically.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        The layer, in its own CRS (kept; no reprojection). Named index levels
+        become columns. Not modified.
+    path : path-like
+        Destination ending in ``.parquet``; replaced only once complete.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    TypeError
+        If ``gdf`` is not a GeoDataFrame.
+    ValueError
+        If it has no active geometry or CRS, or ``path`` has another suffix.
+
+    Notes
+    -----
+    ``to_parquet(schema_version="1.1.0", write_covering_bbox=True)``: the file
+    metadata ``geo`` declares version 1.1.0, the CRS as PROJJSON and a ``bbox``
+    struct column (xmin, ymin, xmax, ymax) as the covering, so readers such as
+    DuckDB or GDAL >= 3.9 can skip row groups by extent.
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> import pyarrow.parquet as pq
+    >>> from shapely.geometry import Point
+    >>> firms = gpd.GeoDataFrame({"firm_id": ["f1"]}, geometry=[Point(1, 2)],
+    ...                          crs="EPSG:32616")
+    >>> out = write_geoparquet(firms, Path(tempfile.mkdtemp()) / "firms.parquet")
+    >>> geo = json.loads(pq.read_schema(out).metadata[b"geo"])
+    >>> geo["version"], geo["columns"]["geometry"]["crs"]["id"]["code"]
+    ('1.1.0', 32616)
+    """
+    frame = _plain_index(_check_frame(gdf, "gdf"))
+    return _atomic(
+        Path(path),
+        (".parquet",),
+        lambda tmp: frame.to_parquet(
+            tmp,
+            schema_version=GEOPARQUET_VERSION,
+            write_covering_bbox=True,
+            index=False,
+            compression="zstd",
+        ),
+    )
+
+
+def write_geojson(
+    gdf: gpd.GeoDataFrame,
+    path: str | os.PathLike[str],
+    *,
+    precision: int = GEOJSON_PRECISION,
+) -> Path:
+    """Write a layer as RFC 7946 GeoJSON in EPSG:4326 for web maps, atomically.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        The layer in any CRS; reprojected to WGS 84 longitude/latitude. Named
+        index levels become properties. Not modified.
+    path : path-like
+        Destination ending in ``.geojson`` or ``.json``.
+    precision : int
+        Decimal places of the coordinates (default 6, about 0.1 m).
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Raises
+    ------
+    TypeError
+        If ``gdf`` is not a GeoDataFrame.
+    ValueError
+        If it has no geometry or CRS, ``precision`` is outside 0..15, or the path
+        has another suffix.
+
+    Notes
+    -----
+    GDAL's GeoJSON driver with ``RFC7946=YES``: longitude-latitude order, no
+    ``crs`` member, polygons wound counter-clockwise (exterior), geometries split at
+    the antimeridian, and a ``bbox`` per feature and collection.
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> from shapely.geometry import Point
+    >>> firms = gpd.GeoDataFrame({"firm_id": ["f1"]}, geometry=[Point(500000, 0)],
+    ...                          crs="EPSG:32616")  # on the equator at 87 W
+    >>> out = write_geojson(firms, Path(tempfile.mkdtemp()) / "firms.geojson")
+    >>> json.loads(out.read_text())["features"][0]["geometry"]["coordinates"]
+    [-87.0, 0.0]
+    """
+    frame = _plain_index(_check_frame(gdf, "gdf"))
+    if not isinstance(precision, int) or not 0 <= precision <= 15:
+        raise ValueError(
+            f"precision must be an int of decimal places from 0 to 15; got "
+            f"{precision!r}."
+        )
+    wgs84 = frame.to_crs("EPSG:4326")
+    return _atomic(
+        Path(path),
+        (".geojson", ".json"),
+        lambda tmp: pyogrio.write_dataframe(
+            wgs84,
+            tmp,
+            driver="GeoJSON",
+            layer_options={
+                "RFC7946": "YES",
+                "COORDINATE_PRECISION": str(precision),
+                "WRITE_BBOX": "YES",
+                "WRITE_NAME": "NO",
+            },
+        ),
+    )
