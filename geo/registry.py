@@ -201,6 +201,16 @@ def validate_registry(
         + "; check both years",
     )
 
+    for coord in ("lat", "lon"):
+        text = frame[coord].astype("string").str.strip().replace("", pd.NA)
+        number = pd.to_numeric(text, errors="coerce")
+        flag(
+            (text.notna() & number.isna()).fillna(False).astype(bool),
+            f"{coord}: "
+            + _quoted(frame[coord].astype("string"))
+            + " is not a number; give decimal degrees (WGS84) or leave it empty",
+        )
+
     reason = (
         pd.concat(reasons, axis=1).apply(
             lambda row: " | ".join(r for r in row if isinstance(r, str)), axis=1
