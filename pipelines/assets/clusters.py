@@ -91,6 +91,11 @@ def lisa(
     # islands="drop" leaves regions out of the graph: analyse the regions it holds
     in_graph = location_quotients["region_id"].isin(set(region_weights.unique_ids))
     location_quotients = location_quotients[in_graph]
+    context.log.info(
+        f"LISA and Gi* of {location_quotients['industry'].nunique()} industries x "
+        f"{region_weights.n} regions, {methods.permutations} permutations each "
+        "(the first call in a process compiles esda's numba code: ~15 s)"
+    )
     table = lisa_table(
         location_quotients,
         region_weights,
