@@ -47,6 +47,7 @@ _TEXT_COLUMNS = frozenset(
 _CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:2em auto;
 max-width:1400px;color:#222;padding:0 1em}
+img.radar{width:300px;display:inline-block;margin:0 .5em}
 h1{font-size:1.6em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ddd}
 table{border-collapse:collapse;font-size:.9em;margin:.5em 0}
 th,td{border:1px solid #ccc;padding:.25em .6em;text-align:right}
@@ -385,6 +386,34 @@ def _strength_table(rows: pd.DataFrame, limit: int = 10) -> str:
     )
 
 
+def _maturity_radars(clusters: pd.DataFrame, folder: Path) -> list[str]:
+    """One radar of the maturity group scores per cluster (when scores exist)."""
+    from outputs.ecosystem_figures import maturity_radar
+
+    if "maturity_index" not in clusters or not any(
+        c.startswith("score_") for c in clusters.columns
+    ):
+        return []
+    parts = ["<h2>Cluster maturity</h2><div class='radars'>"]
+    for _, row in clusters.iterrows():
+        name = f"maturity_{_safe_name(str(row['cluster_id']))}.png"
+        figure = maturity_radar(row)
+        try:
+            figure.savefig(folder / name, dpi=80, bbox_inches="tight")
+        finally:
+            plt.close(figure)
+        parts.append(
+            f"<img class='radar' src='{name}' alt='Maturity of cluster "
+            f"{html.escape(str(row['cluster_id']))}'>"
+        )
+    parts.append("</div>")
+    return parts
+
+
+def _safe_name(text: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in text)
+
+
 def _provenance_html(provenance: Mapping) -> str:
     items = []
     for key in ("run_id", "study", "partition", "created"):
@@ -501,6 +530,7 @@ def write_report(
             "<img src='clusters.png' alt='Map of the localized clusters'>",
             _cluster_table(pd.DataFrame(clusters.drop(columns="geometry")), names),
         ]
+        parts += _maturity_radars(clusters, folder)
     elif clusters is not None:
         parts.append("<h2>Localized clusters</h2><p>No cluster was found.</p>")
     if moran_by:

@@ -83,6 +83,9 @@ def _failure(result, elapsed: float) -> None:
     for event in result.all_events:
         if event.is_step_failure:
             error = event.step_failure_data.error
+            # Dagster wraps the asset's own exception: show the innermost message
+            while error is not None and error.cause is not None:
+                error = error.cause
             message = error.message.strip() if error else "unknown error"
             print(f"  - step {event.step_key}: {message}", file=sys.stderr)
     for evaluation in result.get_asset_check_evaluations():
@@ -95,13 +98,19 @@ def _run_trends(defs, instance, name: str, years: list[int], check_names) -> int
     """Cross-year assets (emerging hot spots) once every year is materialised."""
     started = time.perf_counter()
     print(f"\n== {name} trends across {years} ==", flush=True)
-    result = defs.resolve_job_def("trends_job").execute_in_process(
+    job = defs.resolve_job_def("trends_job")
+    result = job.execute_in_process(
         instance=instance,
         partition_key=name,
         raise_on_error=False,
         run_config={
             "loggers": {
-                "progress": {"config": {"total_steps": 1, "check_names": check_names}}
+                "progress": {
+                    "config": {
+                        "total_steps": len(job.graph.nodes),
+                        "check_names": check_names,
+                    }
+                }
             }
         },
     )

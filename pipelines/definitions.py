@@ -27,7 +27,7 @@ from pipelines.sensors import InboxResource, new_input_file_sensor
 ALL_ASSETS = dg.load_assets_from_modules(
     [ingest, geocode, indicators, clusters, ecosystem, points, publish, trends]
 )
-CROSS_YEAR = dg.AssetSelection.assets("emerging_hot_spots")
+CROSS_YEAR = dg.AssetSelection.assets("emerging_hot_spots", "indicator_changes")
 ALL_CHECKS = dg.load_asset_checks_from_modules([checks])
 
 refresh_job = dg.define_asset_job(

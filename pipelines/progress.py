@@ -37,6 +37,8 @@ class _StepProgress(logging.Handler):
             print(f"      {step}: done in {seconds:.1f} s", flush=True)
         elif kind == "STEP_FAILURE":
             error = event.event_specific_data.error
+            while error is not None and error.cause is not None:
+                error = error.cause
             print(
                 f"      {step}: FAILED: {error.message.strip() if error else ''}",
                 file=sys.stderr,

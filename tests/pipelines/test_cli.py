@@ -64,6 +64,12 @@ def test_run_publishes_and_records_in_the_persistent_instance(tmp_path):
     home.mkdir()
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     study = prepare_demo_study(tmp_path / "demo")
+    # three years, the fewest emerging hot spots accept: short, and still the trends
+    text = study.read_text().replace(
+        "years: [2020, 2021, 2022, 2023, 2024]", "years: [2022, 2023, 2024]"
+    )
+    assert "years: [2022, 2023, 2024]" in text
+    study.write_text(text)
     out = tmp_path / "out"
     env = {**os.environ, "DAGSTER_HOME": str(home)}
     proc = subprocess.run(
@@ -76,8 +82,6 @@ def test_run_publishes_and_records_in_the_persistent_instance(tmp_path):
             str(study),
             "--out",
             str(out),
-            "--year",
-            "2024",
         ],
         env=env,
         capture_output=True,
@@ -89,9 +93,18 @@ def test_run_publishes_and_records_in_the_persistent_instance(tmp_path):
     assert f"latest: {latest}" in proc.stdout
     assert (latest / "agglomeration.qgz").is_file()
     assert "check registry_rows_accounted_for: passed" in proc.stdout
+    assert "emerging hot spots" in proc.stdout
     layers = [str(n) for n in pyogrio.list_layers(latest / "agglomeration.gpkg")[:, 0]]
     assert "clusters" in layers
     with dg.DagsterInstance.from_config(str(home)) as instance:
         runs = instance.get_runs()
-        assert len(runs) == 1 and runs[0].status == dg.DagsterRunStatus.SUCCESS
+        # one run per year, then the trends run
+        assert len(runs) == 4
+        assert all(run.status == dg.DagsterRunStatus.SUCCESS for run in runs)
+        assert {run.tags.get("dagster/partition") for run in runs} == {
+            "georgia-demo|2022",
+            "georgia-demo|2023",
+            "georgia-demo|2024",
+            "georgia-demo",
+        }
         assert Path(instance.root_directory) == home
