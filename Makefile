@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint ui validate clean
+.PHONY: run test lint ui bench clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,11 @@ lint: $(INSTALLED)
 ui: $(INSTALLED)  ## the Dagster UI on the instance that `make run` records into
 	mkdir -p .dagster_home && ln -sf ../dagster.yaml .dagster_home/dagster.yaml
 	DAGSTER_HOME=$(CURDIR)/.dagster_home $(BIN)/dagster dev -m pipelines.definitions
+
+bench: $(INSTALLED)  ## benchmarks on demand (results in benchmarks/results/); needs ../shared/data
+	$(BIN)/python benchmarks/bench_lisa.py
+	$(BIN)/python benchmarks/bench_registry_10m.py
+	$(BIN)/python benchmarks/bench_geocode.py
 
 clean:
 	rm -rf $(VENV) .dagster_home demo_data published

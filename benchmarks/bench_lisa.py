@@ -21,7 +21,8 @@ compile or cache load included):
 - pygeoda ``local_moran`` looped (``cpu_threads=2``) and ``batch_local_moran``.
 
 Agreement: local I against esda (max abs difference); p-values identical to esda's
-at the same seed (the project reproduces esda's draws); HH/LL/LH/HL/ns labels at
+at the same seed (the project reproduces esda's draws; exact ties are counted on
+both sides, so esda's own crand is also run with that rule); HH/LL/LH/HL/ns labels at
 p < 0.05 against esda at the same and at another seed (the Monte Carlo baseline is
 esda against itself at another seed). The table is printed and written to
 ``benchmarks/results/lisa.md``.
@@ -98,6 +99,25 @@ def labels(local_i: np.ndarray, quad: np.ndarray, p: np.ndarray) -> np.ndarray:
     lab = np.where(p < 0.05, quad, "ns").astype(object)
     lab[np.isnan(local_i)] = "isolate"
     return lab
+
+
+def tie_aware_equal(
+    p: np.ndarray, y: np.ndarray, graph, perms: int, ok: np.ndarray
+) -> float:
+    """Share of p-values equal to esda's crand counted tie-aware (first 10 columns).
+
+    A region with one neighbour ties exactly whenever its neighbour is drawn;
+    esda's p_sim counts a tie on one side only, the project on both (see
+    geo.autocorrelation.local_moran), so the exact check uses esda's own draws and
+    statistic with the project's tie rule.
+    """
+    from geo.autocorrelation import _moran_arrays
+
+    same = []
+    for k in range(min(10, y.shape[1])):
+        _, p_esda, _ = _moran_arrays(y[:, k], graph, perms, SEED, "esda")
+        same.append(p[ok, k] == p_esda[ok])
+    return float(np.mean(np.concatenate(same)))
 
 
 def cold_compile_seconds() -> float:
@@ -195,8 +215,11 @@ def main() -> None:
     lab_esda2 = labels(np.where(iso[:, None], np.nan, esda_i), quad, esda_p2)
     agree = {
         "max |local I - esda|": float(np.nanmax(np.abs(fast.local_i - esda_i)[ok])),
-        "p identical to esda, same seed": float(
+        "p = esda p_sim, same seed (differs at exact ties only)": float(
             np.mean(np.isclose(fast.p_moran[ok], esda_p[ok], rtol=1e-6, atol=0))
+        ),
+        "p = esda's crand made tie-aware, same seed (10 industries)": tie_aware_equal(
+            fast.p_moran, y, graph, perms, ok
         ),
         "labels = esda, same seed": float(np.mean(lab_fast[ok] == lab_esda[ok])),
         "labels = esda, other seed": float(np.mean(lab_fast[ok] == lab_esda2[ok])),

@@ -8,8 +8,9 @@ Firms sit at real US ZIP codes (the offline ``zipcodes`` gazetteer of
 planted in ``clusters`` clusters: a centre ZIP and its ``cluster_zips`` nearest
 ZIPs; the rest are spread over all ZIPs. Employees are log-normal (median 5).
 Columns follow docs/data-contract.md: ``firm_id``, ``postcode`` (text with leading
-zeros), ``industry_code``, ``employees``. Everything is vectorised numpy; rows are
-generated and written in chunks so memory stays flat at any size.
+zeros; 30 % written as ZIP+4), ``industry_code``, ``employees``. Everything is
+vectorised numpy; rows are generated and written in chunks so memory stays flat at
+any size.
 """
 
 from __future__ import annotations
@@ -81,10 +82,14 @@ def chunk(plan: Plan, rows: int, start_id: int, seed: int) -> pa.Table:
     zip_row[planted] = plan.cluster_zips[ind[planted], slot]
     employees = np.maximum(1, np.rint(rng.lognormal(np.log(5.0), 1.2, rows)))
     ids = np.arange(start_id, start_id + rows)
+    postcode = plan.postcodes[zip_row].astype("<U10")
+    plus4 = rng.random(rows) < 0.3  # ZIP+4 as registries often write it
+    suffix = np.char.zfill(rng.integers(0, 10000, int(plus4.sum())).astype(str), 4)
+    postcode[plus4] = np.char.add(np.char.add(postcode[plus4], "-"), suffix)
     return pa.table(
         {
             "firm_id": pa.array(ids.astype(str)),
-            "postcode": pa.array(plan.postcodes[zip_row]),
+            "postcode": pa.array(postcode),
             "industry_code": pa.array(plan.industry_codes[ind]),
             "employees": pa.array(employees.astype(np.int32)),
         }

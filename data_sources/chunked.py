@@ -73,10 +73,10 @@ def region_industry_table(
     ({'region_id': ['A', 'A'], 'industry': ['x', 'y'], 'employees': [7, 0], \
 'firms': [2, 0]}, 1)
     """
-    mapping = pd.Series(postcode_region, dtype=object)
-    region_ids = pd.Index(sorted(set(mapping.astype(str))))
-    region_of = dict(zip(mapping.index.astype(str), region_ids.get_indexer(mapping)))
-    raw_region: dict[object, int] = {}  # raw postcode text -> region row (-1 unknown)
+    mapping = pd.Series(postcode_region, dtype=object).astype(str)
+    region_ids = pd.Index(sorted(set(mapping)))
+    known = pd.Index(mapping.index.astype(str))
+    row_of_known = np.append(region_ids.get_indexer(mapping), -1)  # -1: unknown
     industry_index: dict[object, int] = {}
     emp = np.zeros((len(region_ids), 0), dtype=np.int64)
     firms = np.zeros((len(region_ids), 0), dtype=np.int64)
@@ -97,10 +97,9 @@ def region_industry_table(
                 f"{batch.schema.names[:10]}. Pass postcode=, industry=, employees=."
             )
         stats["rows"] += batch.num_rows
-        reg = _codes(
-            batch.column(postcode), raw_region, _region_lookup(region_of, country)
-        )
-        ind = _codes(batch.column(industry), industry_index, None)
+        reg = _postcode_rows(batch.column(postcode), known, row_of_known, country)
+        ind = _codes(batch.column(industry), industry_index)
+
         n_emp = pc.fill_null(pc.cast(batch.column(employees), pa.int64()), -1)
         e = np.asarray(n_emp.to_numpy(zero_copy_only=False))
         bad = e < 0
@@ -138,16 +137,47 @@ def region_industry_table(
     return table, stats
 
 
-def _region_lookup(region_of: dict, country: str):
-    def lookup(raw: object) -> int:
-        code = normalise_postcode(raw, country=country)
-        return int(region_of.get(code, -1)) if code is not None else -1
-
-    return lookup
+_PATTERNS = {"US": (r"^\d{5}(-\d{4})?$", 5), "RU": (r"^\d{6}$", 6)}
 
 
-def _codes(column: pa.ChunkedArray | pa.Array, cache: dict, lookup) -> np.ndarray:
-    """Integer code per row: distinct values are looked up once (dictionary encoding)."""
+def _postcode_rows(
+    column: pa.ChunkedArray | pa.Array,
+    known: pd.Index,
+    row_of_known: np.ndarray,
+    country: str,
+) -> np.ndarray:
+    """Region row per firm (-1 unknown), normalising each distinct postcode once.
+
+    Postcodes already in canonical form (``30301``, ``30301-1234``) are cut with
+    Arrow string kernels; the rest go through :func:`normalise_postcode`.
+    """
+    text = pc.cast(column, pa.string())
+    encoded = pc.dictionary_encode(text)
+    chunks = encoded.chunks if isinstance(encoded, pa.ChunkedArray) else [encoded]
+    pattern, width = _PATTERNS.get(country.upper(), (None, 0))
+    out = []
+    for arr in chunks:
+        values = arr.dictionary
+        if pattern is not None:
+            plain = pc.fill_null(pc.match_substring_regex(values, pattern), False)
+            plain = plain.to_numpy(zero_copy_only=False)
+            cut = pc.utf8_slice_codeunits(values, 0, width)
+            codes = np.asarray(cut.to_numpy(zero_copy_only=False), dtype=object)
+        else:
+            plain = np.zeros(len(values), dtype=bool)
+            codes = np.empty(len(values), dtype=object)
+        rest = np.flatnonzero(~plain)
+        if len(rest):
+            raw = values.take(pa.array(rest)).to_pylist()
+            codes[rest] = [normalise_postcode(v, country=country) for v in raw]
+        lut = np.append(row_of_known[known.get_indexer(codes)], -1)  # last: null
+        idx = pc.fill_null(arr.indices, len(values)).to_numpy(zero_copy_only=False)
+        out.append(lut[idx])
+    return np.concatenate(out) if out else np.empty(0, dtype=np.int64)
+
+
+def _codes(column: pa.ChunkedArray | pa.Array, cache: dict) -> np.ndarray:
+    """Integer code per row; distinct values are numbered once (dictionary codes)."""
     encoded = pc.dictionary_encode(column)
     chunks = encoded.chunks if isinstance(encoded, pa.ChunkedArray) else [encoded]
     out = []
@@ -156,7 +186,7 @@ def _codes(column: pa.ChunkedArray | pa.Array, cache: dict, lookup) -> np.ndarra
         lut = np.empty(len(values) + 1, dtype=np.int64)
         for k, v in enumerate(values):
             if v not in cache:
-                cache[v] = lookup(v) if lookup is not None else len(cache)
+                cache[v] = len(cache)
             lut[k] = cache[v]
         lut[-1] = -1  # null rows
         idx = pc.fill_null(arr.indices, len(values)).to_numpy(zero_copy_only=False)

@@ -12,12 +12,14 @@ import pandas as pd
 from esda.crand import crand as _crand
 from esda.geary import Geary
 from esda.geary_local import _local_geary as _local_geary_crand
-from esda.getisord import G
+from esda.getisord import G, G_Local, _g_local_crand, _g_local_star_crand
 from esda.moran import (
     Moran,
     Moran_BV,
+    Moran_Local,
     Moran_Local_BV,
     _moran_local_bv_crand,
+    _moran_local_crand,
 )
 from esda.smoothing import assuncao_rate
 from libpysal.graph import Graph
@@ -685,21 +687,59 @@ def local_moran(
     _check_local_options(permutations, seed, alpha, correction)
     vec = _aligned(y, graph, "y")
     _check_analysable(vec, graph, "y", "Moran's I")
-    # geo.fast_lisa: esda's definitions and esda's draws at the same seed (so the
-    # same p-values as esda's randomisation made tie-aware), compiled with a cache
-    res = local_statistics(
-        vec[:, None], graph, permutations=permutations, seed=seed, getis_ord=False
-    )
+    local_i, p_sim, quadrant = _moran_arrays(vec, graph, permutations, seed, "fast")
     return _local_frame(
-        graph,
-        "local_i",
-        res.local_i[:, 0],
-        res.p_moran[:, 0],
-        res.quadrant[:, 0],
-        "quadrant",
-        alpha,
-        correction,
+        graph, "local_i", local_i, p_sim, quadrant, "quadrant", alpha, correction
     )
+
+
+def _moran_arrays(
+    vec: np.ndarray, graph: Graph, permutations: int, seed: int | None, engine: str
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Local I, tie-aware p and quadrant of one variable, by either engine."""
+    if engine == "fast":
+        # geo.fast_lisa: esda's definitions and esda's draws at the same seed (so
+        # the same p-values as esda's randomisation), compiled with a disk cache
+        res = local_statistics(
+            vec[:, None], graph, permutations=permutations, seed=seed, getis_ord=False
+        )
+        return res.local_i[:, 0], res.p_moran[:, 0], res.quadrant[:, 0]
+    # esda computes I_i, the quadrants and the transformed graph; the permutation
+    # p-values come from esda's conditional randomisation, made tie-aware.
+    lm = Moran_Local(vec, graph, transformation=graph.transformation, permutations=0)
+    p_sim = _tie_aware_p_sim(
+        lm.z, lm.w, lm.Is, permutations, seed, _moran_local_crand, scaling=None
+    )
+    quadrant = pd.Series(np.asarray(lm.q)).map(QUADRANTS).fillna("ns").to_numpy()
+    return np.asarray(lm.Is, dtype=float), p_sim, quadrant.astype(object)
+
+
+def _gi_arrays(
+    vec: np.ndarray,
+    graph: Graph,
+    permutations: int,
+    seed: int | None,
+    star: bool,
+    engine: str,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Getis-Ord z and tie-aware p of one non-negative variable, by either engine."""
+    if engine == "fast":
+        res = local_statistics(
+            vec[:, None], graph, permutations=permutations, seed=seed, star=star
+        )
+        return res.gi_z[:, 0], res.p_gi[:, 0]
+    binary = graph.transform("B")
+    gl = G_Local(vec, binary, transform="B", permutations=0, star=star)
+    p_sim = _tie_aware_p_sim(
+        vec,
+        gl.w,
+        gl.Gs,
+        permutations,
+        seed,
+        _g_local_star_crand if gl.star else _g_local_crand,
+        scaling=vec.sum(),
+    )
+    return np.asarray(gl.Zs, dtype=float), p_sim
 
 
 def hot_spots(
@@ -782,15 +822,19 @@ def hot_spots(
     _check_analysable(vec, graph, "y", "Getis-Ord G")
     _check_non_negative(vec, graph, "y")
     # geo.fast_lisa: esda's G_Local on the binary graph, esda's draws at the seed
-    res = local_statistics(
-        vec[:, None], graph, permutations=permutations, seed=seed, star=bool(star)
-    )
-    p_sim = res.p_gi[:, 0]
+    gi_z, p_sim = _gi_arrays(vec, graph, permutations, seed, bool(star), "fast")
+    return _hot_spot_frame(graph, gi_z, p_sim, alpha, correction)
+
+
+def _hot_spot_frame(
+    graph: Graph, gi_z: np.ndarray, p_sim: np.ndarray, alpha: float, correction: str
+) -> pd.DataFrame:
+    """Gi z, p, adjusted p and confidence label; isolates NaN and ``isolate``."""
     iso = _isolate_mask(graph)
-    z = np.where(iso, np.nan, res.gi_z[:, 0])
+    z = np.where(iso, np.nan, gi_z)
     p = np.where(iso, np.nan, p_sim)
     p_adj = adjust_pvalues(p, method=correction)
-    label = np.full(len(vec), "ns", dtype=object)
+    label = np.full(len(z), "ns", dtype=object)
     for cut, level in ((0.10, "90"), (0.05, "95"), (0.01, "99")):
         sig = (p_adj < cut) & (p_adj < alpha)
         label[sig & (z > 0)] = f"hot_{level}"
@@ -1165,7 +1209,8 @@ def lisa_table(
         per industry, over that industry's regions.
     seed : int, optional
         Seed of the permutation draws. ``engine="fast"``: one table of draws from
-        ``seed`` shared by all industries and both statistics; ``engine="esda"``:
+        ``seed`` shared by all industries and both statistics, so an industry's
+        p-values equal ``local_moran(..., seed=seed)``'s; ``engine="esda"``:
         industry ``k`` uses ``(seed + crc32(str(k))) % 2**32`` for both
         statistics. Either way an industry's result does not depend on which
         other industries are in the table.
@@ -1249,23 +1294,17 @@ def lisa_table(
             skipped[ind] = reason
             continue
         ind_seed = _derived_seed(seed, ind)
-        lm = local_moran(
-            vec,
-            graph,
-            permutations=permutations,
-            seed=ind_seed,
-            alpha=alpha,
-            correction=correction,
+        y = _aligned(vec, graph, "y")
+        _check_analysable(y, graph, value, "Moran's I")
+        _check_non_negative(y, graph, value)
+        local_i, p_sim, quadrant = _moran_arrays(
+            y, graph, permutations, ind_seed, "esda"
         )
-        hs = hot_spots(
-            vec,
-            graph,
-            permutations=permutations,
-            seed=ind_seed,
-            alpha=alpha,
-            correction=correction,
-            star=star,
+        lm = _local_frame(
+            graph, "local_i", local_i, p_sim, quadrant, "quadrant", alpha, correction
         )
+        gi_z, gi_p = _gi_arrays(y, graph, permutations, ind_seed, bool(star), "esda")
+        hs = _hot_spot_frame(graph, gi_z, gi_p, alpha, correction)
         part = pd.concat([lm, hs], axis=1)
         part.insert(0, value, vec.to_numpy())
         part.insert(0, industry, ind)

@@ -231,7 +231,6 @@ def local_statistics(
         adj.setdiag(0)
     adj.eliminate_zeros()
     indptr = adj.indptr.astype(np.int64)
-    indices = adj.indices.astype(np.int64)
     weights = adj.data.astype(float)
     card = np.diff(indptr)
     iso = card == 0
@@ -273,23 +272,35 @@ def local_statistics(
         gi = gi_z = np.zeros((0, 0))
         tol_g = np.zeros(m)
 
+    # a row whose weights are all equal (row-standardised contiguity, KNN) needs
+    # one running sum per draw; other rows (kernels) a weighted one as well
+    first = np.repeat(weights[indptr[:-1][~iso]], card[~iso])
+    uniform = np.ones(n, dtype=np.bool_)
+    if len(first):
+        differs = np.abs(weights - first) > 1e-12 * np.abs(first)
+        uniform[np.repeat(np.flatnonzero(~iso), card[~iso])[differs]] = False
+    if getis_ord:
+        gi_c = np.ascontiguousarray(gi)
+        lo_g, hi_g = gi_c - tol_g, gi_c + tol_g
+    else:
+        lo_g = hi_g = np.zeros((n, m))
     counts = _count_tails(
         z,
         indptr,
-        indices,
         weights,
+        uniform,
         self_w,
         draws,
-        np.ascontiguousarray(local_i),
-        tol_i,
+        np.ascontiguousarray(local_i - tol_i),
+        np.ascontiguousarray(local_i + tol_i),
         scaling,
         bool(getis_ord),
         bool(star),
         mean,
         sd,
         total,
-        np.ascontiguousarray(gi) if getis_ord else np.zeros((n, m)),
-        tol_g,
+        lo_g,
+        hi_g,
     )
     p_moran = (np.minimum(counts[0], counts[1]) + 1.0) / (permutations + 1.0)
     quad = np.where(
@@ -337,22 +348,27 @@ def _draws(max_card, n, permutations, seed):  # pragma: no cover - numba
 def _count_tails(
     z,
     indptr,
-    indices,
     weights,
+    uniform,
     self_w,
     draws,
-    obs_i,
-    tol_i,
+    lo_i,
+    hi_i,
     scaling,
     getis_ord,
     star,
     mean,
     sd,
     total,
-    obs_g,
-    tol_g,
+    lo_g,
+    hi_g,
 ):  # pragma: no cover - numba
-    """Per region and variable: #sim >= obs - tol and #sim <= obs + tol."""
+    """Per region and variable: #sim >= obs - tol and #sim <= obs + tol.
+
+    Moran: sim = z_i (sum_t w_t z_j(t) + w_ii z_i) (n - 1) / sum(z**2), as esda's
+    ``_moran_local_crand``; G_i from the unweighted sum of the drawn neighbours'
+    values, ``y_j = sd z_j + mean``, as esda's ``_g_local(_star)_crand``.
+    """
     n, m = z.shape
     n_perm = draws.shape[0]
     counts = np.zeros((4, n, m), dtype=np.int64)
@@ -361,36 +377,52 @@ def _count_tails(
         card = indptr[i + 1] - start
         if card == 0:
             continue
-        acc_w = np.empty(m)
+        acc = np.empty(m)
         acc_b = np.empty(m)
+        a_i = np.empty(m)  # Moran sim = a_i * acc + b_i
+        b_i = np.empty(m)
+        a_g = np.empty(m)  # G sim = a_g * acc_b + b_g
+        b_g = np.empty(m)
+        c = np.zeros((4, m), dtype=np.int64)
+        uni = uniform[i]
+        w0 = weights[start] if uni else 1.0
+        for v in range(m):
+            zi = z[i, v]
+            a_i[v] = zi * scaling[v] * w0
+            b_i[v] = zi * self_w[i] * zi * scaling[v]
+            yi = zi * sd[v] + mean[v]
+            den = total[v] if star else total[v] - yi
+            a_g[v] = sd[v] / den
+            b_g[v] = (card * mean[v] + (yi if star else 0.0)) / den
         for k in range(n_perm):
-            acc_w[:] = 0.0
-            acc_b[:] = 0.0
-            for t in range(card):
-                j = draws[k, t]
-                if j >= i:
-                    j += 1
-                wt = weights[start + t]
-                for v in range(m):
-                    zj = z[j, v]
-                    acc_w[v] += wt * zj
-                    acc_b[v] += zj
+            acc[:] = 0.0
+            if uni:
+                for t in range(card):
+                    j = draws[k, t]
+                    if j >= i:
+                        j += 1
+                    for v in range(m):
+                        acc[v] += z[j, v]
+            else:
+                acc_b[:] = 0.0
+                for t in range(card):
+                    j = draws[k, t]
+                    if j >= i:
+                        j += 1
+                    wt = weights[start + t]
+                    for v in range(m):
+                        acc[v] += wt * z[j, v]
+                        acc_b[v] += z[j, v]
             for v in range(m):
-                zi = z[i, v]
-                sim = zi * (acc_w[v] + self_w[i] * zi) * scaling[v]
-                if sim >= obs_i[i, v] - tol_i[v]:
-                    counts[0, i, v] += 1
-                if sim <= obs_i[i, v] + tol_i[v]:
-                    counts[1, i, v] += 1
-                if getis_ord:
-                    # sum of the drawn neighbours' raw values, from their z
-                    s = sd[v] * acc_b[v] + card * mean[v]
-                    yi = zi * sd[v] + mean[v]
-                    g = (s + yi) / total[v] if star else s / (total[v] - yi)
-                    if g >= obs_g[i, v] - tol_g[v]:
-                        counts[2, i, v] += 1
-                    if g <= obs_g[i, v] + tol_g[v]:
-                        counts[3, i, v] += 1
+                sim = a_i[v] * acc[v] + b_i[v]
+                c[0, v] += 1 if sim >= lo_i[i, v] else 0
+                c[1, v] += 1 if sim <= hi_i[i, v] else 0
+            if getis_ord:
+                for v in range(m):
+                    g = a_g[v] * (acc[v] if uni else acc_b[v]) + b_g[v]
+                    c[2, v] += 1 if g >= lo_g[i, v] else 0
+                    c[3, v] += 1 if g <= hi_g[i, v] else 0
+        counts[:, i, :] = c
     return counts
 
 

@@ -11,13 +11,14 @@ from libpysal.graph import Graph
 from scipy.spatial import cKDTree
 
 from geo.autocorrelation import (
+    _check_analysable,
     _check_local_options,
-    _derived_seed,
     _undefined_reason,
     _wide_values,
-    local_moran,
+    adjust_pvalues,
 )
 from geo.crs import require_metric_crs
+from geo.fast_lisa import local_statistics
 from geo.weights import _geometry_by_id, build_weights
 
 DEFAULT_KNN = tuple(range(4, 13))
@@ -188,9 +189,9 @@ def hh_robustness(
     region, industry, value : str
         Column names of the region id, the industry and the analysed number.
     permutations, seed, alpha, correction
-        As :func:`geo.autocorrelation.lisa_table`; industry ``k`` uses the same
-        derived seed in every specification, so the specification the study
-        publishes reproduces the published quadrants exactly.
+        As :func:`geo.autocorrelation.lisa_table` (default engine): every
+        industry and specification uses ``seed`` itself, so the specification
+        the study publishes reproduces the published quadrants exactly.
 
     Returns
     -------
@@ -212,8 +213,9 @@ def hh_robustness(
     Notes
     -----
     "High-High" means significant after the multiple-testing ``correction`` at
-    ``alpha`` in that specification (the ``quadrant`` of ``lisa_table``). All
-    runs share one process, so esda's numba code compiles once.
+    ``alpha`` in that specification (the ``quadrant`` of ``lisa_table``). Each
+    specification is one pass of :func:`geo.fast_lisa.local_statistics` over all
+    industries.
 
     Examples
     --------
@@ -262,23 +264,29 @@ def hh_robustness(
         graph_ids = {str(i) for i in graph.unique_ids}
         subset = values[region_ids.isin(graph_ids).to_numpy()]
         wide = _wide_values(subset, graph, region, industry, value)
+        kept = []
         for ind in wide.columns:
-            vec = wide[ind]
-            reason = _undefined_reason(vec.to_numpy(), value)
+            reason = _undefined_reason(wide[ind].to_numpy(), value)
             if reason is not None:
                 skipped.setdefault(ind, reason)
-                continue
-            lm = local_moran(
-                vec,
-                graph,
-                permutations=permutations,
-                seed=_derived_seed(seed, ind),
-                alpha=alpha,
-                correction=correction,
-            )
-            zero = pd.Series(0, index=pd.Index(all_ids, name=region), dtype=np.int64)
-            hh = (lm["quadrant"] == "HH").astype(np.int64)
-            ok = (lm["quadrant"] != "isolate").astype(np.int64)
+            else:
+                kept.append(ind)
+        if not kept:
+            continue
+        _check_analysable(wide[kept[0]].to_numpy(), graph, value, "Moran's I")
+        # all industries in one pass over shared draws (geo.fast_lisa), with the
+        # seed lisa_table's default engine uses, so the published specification
+        # reproduces the published quadrants exactly
+        res = local_statistics(
+            wide[kept], graph, permutations=permutations, seed=seed, getis_ord=False
+        )
+        ids = pd.Index([str(i) for i in graph.unique_ids], name=region)
+        zero = pd.Series(0, index=pd.Index(all_ids, name=region), dtype=np.int64)
+        for k, ind in enumerate(kept):
+            p_adj = adjust_pvalues(res.p_moran[:, k], method=correction)
+            quad = res.quadrant[:, k]
+            hh = pd.Series(((p_adj < alpha) & (quad == "HH")).astype(np.int64), ids)
+            ok = pd.Series((quad != "isolate").astype(np.int64), ids)
             hh_count[ind] = hh_count.get(ind, zero).add(hh, fill_value=0)
             analysed[ind] = analysed.get(ind, zero).add(ok, fill_value=0)
     frames = []

@@ -27,7 +27,6 @@ def _yearly_panel(by_partition: dict, years: list[int], name: str) -> pd.DataFra
     partitions_def=study_partitions,
     group_name="trends",
     kinds={"pandas"},
-    automation_condition=dg.AutomationCondition.eager(),
     ins={"location_quotients": dg.AssetIn(partition_mapping=all_years_of_study)},
 )
 def indicator_changes(
@@ -67,7 +66,6 @@ def indicator_changes(
 @dg.asset(
     partitions_def=study_partitions,
     group_name="trends",
-    automation_condition=dg.AutomationCondition.eager(),
     kinds={"esda"},
     ins={
         "location_quotients": dg.AssetIn(partition_mapping=all_years_of_study),

@@ -15,7 +15,13 @@ import pytest
 from esda.crand import vec_permutations
 from shapely.geometry import box
 
-from geo.autocorrelation import hot_spots, lisa_table, local_moran
+from geo.autocorrelation import (
+    _gi_arrays,
+    _moran_arrays,
+    hot_spots,
+    lisa_table,
+    local_moran,
+)
 from geo.fast_lisa import LocalStatistics, local_statistics, permutation_draws
 from geo.weights import build_weights
 
@@ -71,17 +77,34 @@ def test_local_i_equals_esda_moran_local(columbus):
 
 
 def test_p_values_equal_esda_at_same_seed(columbus):
-    # same draws, same tie-aware folded p as geo.autocorrelation (esda's crand)
+    # same draws, same tie-aware folded p as esda's own crand made tie-aware
     values, graph = columbus
     res = local_statistics(values, graph, permutations=199, seed=42)
     for k, col in enumerate(COLUMBUS_VARS[:3]):
-        lm = local_moran(values[col], graph, permutations=199, seed=42)
-        np.testing.assert_array_equal(res.p_moran[:, k], lm["p_value"].to_numpy())
-        hs = hot_spots(values[col], graph, permutations=199, seed=42)
-        np.testing.assert_array_equal(res.p_gi[:, k], hs["gi_p"].to_numpy())
-        np.testing.assert_allclose(res.gi_z[:, k], hs["gi_z"], rtol=0, atol=1e-10)
+        y = values[col].to_numpy()
+        _, p_esda, quad = _moran_arrays(y, graph, 199, 42, "esda")
+        np.testing.assert_array_equal(res.p_moran[:, k], p_esda)
+        assert res.quadrant[:, k].tolist() == quad.tolist()
+        z_esda, gi_p_esda = _gi_arrays(y, graph, 199, 42, True, "esda")
+        np.testing.assert_array_equal(res.p_gi[:, k], gi_p_esda)
+        np.testing.assert_allclose(res.gi_z[:, k], z_esda, rtol=0, atol=1e-10)
 
 
+def test_public_functions_unchanged_by_the_engine(columbus):
+    # local_moran and hot_spots run on geo.fast_lisa: same p-values as esda's
+    values, graph = columbus
+    y = values["HOVAL"].to_numpy()
+    lm = local_moran(values["HOVAL"], graph, permutations=99, seed=3)
+    np.testing.assert_array_equal(
+        lm["p_value"], _moran_arrays(y, graph, 99, 3, "esda")[1]
+    )
+    hs = hot_spots(values["HOVAL"], graph, permutations=99, seed=3)
+    np.testing.assert_array_equal(
+        hs["gi_p"], _gi_arrays(y, graph, 99, 3, True, "esda")[1]
+    )
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
 def test_p_equals_esda_p_sim_without_ties(columbus):
     # continuous data has no ties, so the tie-aware p is esda's own p_sim
     values, graph = columbus
@@ -101,17 +124,17 @@ def test_gi_without_star_equals_hot_spots(grid30):
     sub = values.iloc[:, :2]
     res = local_statistics(sub, graph, permutations=99, seed=9, star=False)
     for k, col in enumerate(sub.columns):
-        hs = hot_spots(sub[col], graph, permutations=99, seed=9, star=False)
-        np.testing.assert_array_equal(res.p_gi[:, k], hs["gi_p"].to_numpy())
-        np.testing.assert_allclose(res.gi_z[:, k], hs["gi_z"], rtol=0, atol=1e-10)
+        z_esda, p_esda = _gi_arrays(sub[col].to_numpy(), graph, 99, 9, False, "esda")
+        np.testing.assert_array_equal(res.p_gi[:, k], p_esda)
+        np.testing.assert_allclose(res.gi_z[:, k], z_esda, rtol=0, atol=1e-10)
 
 
 def test_grid_p_values_equal_esda_across_variables(grid30):
     values, graph = grid30
     res = local_statistics(values, graph, permutations=99, seed=11)
     for k, col in enumerate(values.columns):
-        lm = local_moran(values[col], graph, permutations=99, seed=11)
-        np.testing.assert_array_equal(res.p_moran[:, k], lm["p_value"].to_numpy())
+        _, p_esda, _ = _moran_arrays(values[col].to_numpy(), graph, 99, 11, "esda")
+        np.testing.assert_array_equal(res.p_moran[:, k], p_esda)
 
 
 def test_labels_agree_with_esda_at_other_seeds(grid30):
@@ -218,3 +241,16 @@ def test_lisa_table_rejects_unknown_engine(columbus):
     long = values.stack().rename("lq").rename_axis(["region_id", "industry"])
     with pytest.raises(ValueError, match="Unknown engine"):
         lisa_table(long.reset_index(), graph, engine="gpu")
+
+
+def test_unequal_weights_equal_esda(columbus):
+    # a kernel graph: weights differ within a row, so the weighted sum path runs
+    values, graph = columbus
+    pts = gpd.read_file(libpysal.examples.get_path("columbus.shp")).centroid
+    pts.index = values.index
+    kernel = libpysal.graph.Graph.build_kernel(pts, k=5, kernel="triangular")
+    kernel = kernel.transform("R")
+    res = local_statistics(values[["CRIME"]], kernel, permutations=99, seed=4)
+    i_esda, p_esda, _ = _moran_arrays(values["CRIME"].to_numpy(), kernel, 99, 4, "esda")
+    np.testing.assert_allclose(res.local_i[:, 0], i_esda, rtol=0, atol=1e-10)
+    np.testing.assert_array_equal(res.p_moran[:, 0], p_esda)
