@@ -88,10 +88,19 @@ def _rsmp_derive(raw: pd.DataFrame) -> dict[str, pd.Series]:
         raw["district_name"].where(city_district, ""),
         raw["region_name"].where(city_region, ""),
     )
+    # the municipality a settlement lies in: the district, else the city
+    has_district = raw["district_name"].str.strip() != ""
+    has_settlement = raw["settlement_name"].str.strip() != ""
+    municipality = (
+        raw["district_name"]
+        .where(has_district | ~has_settlement, raw["city_name"])
+        .str.strip()
+    )
     name = _first_filled(raw["org_short_name"], raw["org_name"])
     region = raw["region_name"].str.strip() + " " + raw["region_type"].str.strip()
     return {
         "settlement": settlement,
+        "municipality": municipality,
         "name": name,
         "region_name": region.str.strip(),
     }

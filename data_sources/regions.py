@@ -164,6 +164,19 @@ def read_regions(spec: RegionsSpec) -> gpd.GeoDataFrame:
             f"says "
             f"regions.crs {spec.crs!r}; remove regions.crs or correct it"
         )
+    if regions.crs.is_geographic and len(regions):
+        # metres written into a file that says degrees (a mixed-up CRS) would
+        # reproject to inf; say so instead
+        minx, miny, maxx, maxy = regions.total_bounds
+        if minx < -180 or maxx > 360 or max(abs(miny), abs(maxy)) > 90:
+            raise ValueError(
+                f"{path}: the file declares the geographic CRS "
+                f"{regions.crs.to_string()} but its coordinates "
+                f"{[round(float(v)) for v in regions.total_bounds]} are outside "
+                "-180..180 / -90..90 degrees; they look projected (metres). Fix the "
+                "file's CRS declaration (or remove it and set regions.crs to the "
+                "real CRS, e.g. 'EPSG:32616')"
+            )
     ids = regions[spec.id].astype("string").str.strip()
     ids = recode_region_ids(ids, getattr(spec, "recode", None))
     if ids.isna().any() or (ids == "").any():

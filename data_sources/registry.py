@@ -192,7 +192,8 @@ def _read_csv(src: RegistrySource) -> tuple[pd.DataFrame, pd.Series]:
             f"{path}: not a well-formed {src.delimiter!r}-delimited file ({exc}); "
             "check registry.delimiter and quoting"
         ) from None
-    if not records:
+    if not any(field.strip() for record in records for field in record):
+        # no text at all (nothing, or blank lines only)
         raise ValueError(f"{path}: the file is empty; expected a header and rows")
     header = _clean_headers(records[0])
     width = len(header)

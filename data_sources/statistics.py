@@ -41,11 +41,35 @@ def read_statistics(spec: StatisticsSpec, *, year: int) -> pd.DataFrame:
     """Read regional statistics as ``region_id``, ``year``, ``population``,
     ``total_employment`` for the study year.
 
+    Parameters
+    ----------
+    spec : data_sources.study.StatisticsSpec
+        Path (UTF-8, comma-separated; a BOM is accepted), id and value columns,
+        and the year to read when the file has a ``year`` column.
+    year : int
+        The study year, used when ``spec.year`` is unset.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per region, ids as text (leading zeros kept).
+
     Raises
     ------
     ValueError
-        If the file or a named column is missing, values are not numbers, or the
-        year has no rows.
+        If the file is missing, empty, not UTF-8 or not well-formed CSV, a named
+        column is missing, values are not finite non-negative numbers, years are
+        not whole numbers, the year has no rows, or a region appears twice; the
+        message names the file, the value and the fix.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from data_sources.study import StatisticsSpec
+    >>> path = Path(tempfile.mkdtemp()) / "stats.csv"
+    >>> _ = path.write_text("region_id,population,total_employment\\n01001,10,4\\n")
+    >>> read_statistics(StatisticsSpec(path=str(path)), year=2024).values.tolist()
+    [['01001', 2024, 10, 4]]
     """
     path = Path(spec.path)
     if not path.is_file():

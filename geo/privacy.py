@@ -16,8 +16,8 @@ REDACTED = "***"
 """What a secret is replaced by."""
 
 SECRET_KEYS = re.compile(
-    r"(pass(word|wd)?|secret|token|api_?key|auth(orization)?|credential|"
-    r"user_agent|contact|cookie|private)",
+    r"(password|passwd|^pass$|secret|token|api_?key|^auth$|authorization|"
+    r"credential|user_agent|contact|cookie|private_key)",
     re.IGNORECASE,
 )
 """Mapping keys whose values are never published (case-insensitive search)."""
@@ -114,6 +114,20 @@ def protect_personal_data(
 
 def redact_text(text: str, *, secrets: Iterable[str] = ()) -> str:
     """Text with URL credentials, secret URL parameters and given secrets replaced.
+
+    Parameters
+    ----------
+    text : str
+        Any text, e.g. a URL or a log line.
+    secrets : iterable of str
+        Literal strings to replace by ``***`` wherever they occur.
+
+    Returns
+    -------
+    str
+        ``scheme://user:password@host`` becomes ``scheme://***@host``;
+        ``api_key=``, ``key=``, ``token=``, ``access_token=``, ``password=`` and
+        ``secret=`` parameter values become ``***``.
 
     Examples
     --------

@@ -19,7 +19,10 @@ def _quoted(values: pd.Series) -> pd.Series:
 
 
 def _year_text(values: pd.Series) -> pd.Series:
-    return values.astype(object).map(lambda v: "" if pd.isna(v) else str(int(v)))
+    # 'inf' parses as a number; it is shown as written, not converted to int
+    return values.astype(object).map(
+        lambda v: "" if pd.isna(v) else str(int(v)) if np.isfinite(v) else str(v)
+    )
 
 
 def _whole_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:

@@ -110,7 +110,7 @@ _NOW = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
 
 
 def _check_layer_name(name: object) -> str:
-    if not isinstance(name, str) or not LAYER_NAME_PATTERN.match(name):
+    if not isinstance(name, str) or not LAYER_NAME_PATTERN.fullmatch(name):
         raise ValueError(
             f"layer name {name!r} is not allowed: names become SQLite table names and "
             f"must match {LAYER_NAME_PATTERN.pattern} (lower-case letter first, then "
@@ -159,6 +159,17 @@ def _check_layers(
                 "one. Set it with gdf.set_crs(...) (the analysis CRS) before "
                 "publishing."
             )
+        for column in gdf.columns:
+            values = gdf[column]
+            if values.dtype == object or pd.api.types.is_string_dtype(values):
+                nul = values.map(lambda v: isinstance(v, str) and "\x00" in v)
+                if nul.any():
+                    raise ValueError(
+                        f"layer {name!r} column {column!r} holds a NUL character in "
+                        f"{int(nul.sum())} row(s) (first: row "
+                        f"{int(nul.to_numpy().argmax())}); GDAL would cut the text "
+                        "there. Remove NUL characters first."
+                    )
         checked[name] = gdf
     return checked
 

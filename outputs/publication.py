@@ -32,6 +32,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo.privacy import redact_secrets
+
 __all__ = [
     "DEFAULT_PACKAGES",
     "LATEST",
@@ -76,7 +78,7 @@ def _utc_now() -> str:
 
 
 def _check_name(value: object, what: str) -> str:
-    if not isinstance(value, str) or not _NAME.match(value) or value == LATEST:
+    if not isinstance(value, str) or not _NAME.fullmatch(value) or value == LATEST:
         raise ValueError(
             f"{what} {value!r} cannot name a folder: use 1-128 letters, digits, '.', "
             f"'_' or '-', starting with a letter or digit, and not {LATEST!r} "
@@ -192,7 +194,11 @@ def build_provenance(
         "partition": partition,
         "created": created or _utc_now(),
         "inputs": hashed,
-        "parameters": json.loads(json.dumps(dict(parameters or {}), default=str)),
+        # no credentials in published metadata: URL user:password, API keys,
+        # User-Agent contacts (geo.privacy.SECRET_KEYS)
+        "parameters": redact_secrets(
+            json.loads(json.dumps(dict(parameters or {}), default=str))
+        ),
         "versions": versions,
     }
 

@@ -388,12 +388,11 @@ def _strength_table(rows: pd.DataFrame, limit: int = 10) -> str:
 
 def _maturity_radars(clusters: pd.DataFrame, folder: Path) -> list[str]:
     """One radar of the maturity group scores per cluster (when scores exist)."""
+    from geo.maturity import MATURITY_GROUPS
     from outputs.ecosystem_figures import maturity_radar
 
-    if "maturity_index" not in clusters or not any(
-        c.startswith("score_") for c in clusters.columns
-    ):
-        return []
+    if not {f"score_{group}" for group in MATURITY_GROUPS} <= set(clusters.columns):
+        return []  # no maturity scores (e.g. a study without interaction data)
     parts = ["<h2>Cluster maturity</h2><div class='radars'>"]
     for _, row in clusters.iterrows():
         name = f"maturity_{_safe_name(str(row['cluster_id']))}.png"

@@ -13,13 +13,28 @@ from data_sources.study import StudyError, load_study, missing_inputs
 
 EXIT_BAD_STUDY = 2
 EXIT_RUN_FAILED = 1
+MIN_TREND_YEARS = 3  # the Mann-Kendall trend of emerging hot spots needs 3 steps
 
 
 def _validate(study_file: str) -> int:
     """Check the study, then open every input with its reader (nothing is computed)."""
+    from data_sources.interactions import read_interactions
+    from data_sources.presets import read_industry_statistics
     from data_sources.regions import read_regions
-    from data_sources.registry import read_registry_csv
+    from data_sources.registry import read_registry
     from data_sources.statistics import read_statistics
+
+    def statistics(study):
+        if study.statistics is None:
+            return None
+        if study.industry_statistics:
+            return read_industry_statistics(
+                study.statistics,
+                year=study.year,
+                level=study.classification.level,
+                scheme=study.classification.scheme,
+            )
+        return read_statistics(study.statistics, year=study.year)
 
     try:
         study = load_study(study_file)
@@ -30,13 +45,11 @@ def _validate(study_file: str) -> int:
     if not problems:
         for label, read in (
             ("regions", lambda: read_regions(study.regions)),
-            ("registry", lambda: read_registry_csv(study.registry)),
+            ("registry", lambda: study.registry and read_registry(study.registry)),
+            ("statistics", lambda: statistics(study)),
             (
-                "statistics",
-                lambda: (
-                    study.statistics
-                    and read_statistics(study.statistics, year=study.year)
-                ),
+                "interactions",
+                lambda: study.interactions and read_interactions(study.interactions),
             ),
         ):
             try:
@@ -124,6 +137,40 @@ def _run_trends(defs, instance, name: str, years: list[int], check_names) -> int
     return 0
 
 
+def _ensure_partitions_know(name: str, years: list[int]) -> None:
+    """Partitions are fixed when the definitions are imported. When this process
+    imported them before the study was named (a notebook, a test calling `main`
+    twice), import them again so the study and its years are partitions."""
+    import importlib
+    import sys as _sys
+
+    partitions = _sys.modules.get("pipelines.partitions")
+    if partitions is None:
+        return  # not imported yet: discovery will see $AGGLO_STUDY
+    keys = set(partitions.study_partitions.get_partition_keys())
+    year_keys = set(partitions.year_partitions.get_partition_keys())
+    if name in keys and {str(y) for y in years} <= year_keys:
+        return
+    importlib.reload(partitions)
+    # every module that decorated assets with the old partitions, then the defs
+    for module in (
+        "pipelines.resources",
+        "pipelines.assets.ingest",
+        "pipelines.assets.geocode",
+        "pipelines.assets.indicators",
+        "pipelines.assets.clusters",
+        "pipelines.assets.ecosystem",
+        "pipelines.assets.points",
+        "pipelines.assets.publish",
+        "pipelines.assets.trends",
+        "pipelines.checks",
+        "pipelines.sensors",
+        "pipelines.definitions",
+    ):
+        if module in _sys.modules:
+            importlib.reload(_sys.modules[module])
+
+
 def _run(study_file: str, out_dir: str, years: list[int]) -> int:
     if study_file:
         study_file = str(Path(study_file).resolve())
@@ -143,14 +190,16 @@ def _run(study_file: str, out_dir: str, years: list[int]) -> int:
     # partitioned checks are "preview" in dagster 1.13; tested on the pinned release
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
+    from pipelines.resources import _load
+
+    study = _load(study_file)
+    _ensure_partitions_know(study.name, study.analysis_years)
     from pipelines.definitions import ALL_CHECKS, build_definitions
     from pipelines.partitions import partition_key_for
-    from pipelines.resources import _load
 
     defs = build_definitions(
         study_file, str(Path(out_dir).resolve()) if out_dir else ""
     )
-    study = _load(study_file)
     wanted = years or study.analysis_years
     unknown = sorted(set(wanted) - set(study.analysis_years))
     if unknown:
@@ -191,7 +240,13 @@ def _run(study_file: str, out_dir: str, years: list[int]) -> int:
             _failure(result, elapsed)
             return EXIT_RUN_FAILED
         _summary(result, elapsed)
-    if set(study.analysis_years) <= set(wanted):
+    if len(study.analysis_years) < MIN_TREND_YEARS:
+        print(
+            f"\nagglo: trends across years skipped: study {study.name!r} has "
+            f"{len(study.analysis_years)} year(s); emerging hot spots need "
+            f"{MIN_TREND_YEARS} or more (study field 'years')"
+        )
+    elif set(study.analysis_years) <= set(wanted):
         status = _run_trends(defs, instance, study.name, wanted, check_names)
         if status:
             return status

@@ -78,8 +78,10 @@ def place_inbox_file(file: Path, inbox: Path, study: StudyResource) -> tuple[str
             f"{relative}: study {name!r} has no year {year}; its years are "
             f"{spec.analysis_years}"
         )
-    if kind == "registry":
+    if kind == "registry" and spec.registry is not None:
         target = Path(spec.registry.path.replace("{year}", str(year)))
+    elif kind == "registry":
+        raise ValueError(f"{relative}: study {name!r} names no firm registry")
     elif spec.statistics is not None:
         target = Path(spec.statistics.path)
     else:

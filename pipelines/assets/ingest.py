@@ -1,6 +1,7 @@
 """Ingest: study regions, regional statistics, the firm registry and its validation."""
 
 import hashlib
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -9,9 +10,20 @@ import geopandas as gpd
 import pandas as pd
 
 from data_sources.classification import classification_codes
+from data_sources.presets import (
+    CODE_CHANGES,
+    PSEUDO_PATTERNS,
+    STATISTICS_COLUMNS,
+    read_industry_statistics,
+    registry_preset,
+    statistics_employment_table,
+    statistics_region_totals,
+)
 from data_sources.regions import read_regions
-from data_sources.registry import read_registry_csv
+from data_sources.registry import read_registry, registry_source
 from data_sources.statistics import read_statistics
+from data_sources.study import PERSONAL_DATA_SALT_ENV, REGISTRY_COLUMNS
+from geo.privacy import protect_personal_data
 from geo.registry import validate_registry
 from pipelines.partitions import study_year_partitions
 from pipelines.resources import StudyResource
@@ -53,6 +65,9 @@ def study_regions(
             "source_crs": source_crs,
             "analysis_crs": spec.crs,
             "repaired_geometries": regions.attrs.get("repaired_geometries", 0),
+            "dropped_without_geometry": dg.MetadataValue.json(
+                regions.attrs.get("dropped_without_geometry", [])
+            ),
             "bounds": str([round(float(v)) for v in projected.total_bounds]),
             "source": dg.MetadataValue.path(spec.regions.path),
         }
@@ -60,27 +75,103 @@ def study_regions(
     return projected
 
 
-@dg.asset(partitions_def=study_year_partitions, group_name="ingest", kinds={"pandas"})
+STATISTICS_TOTALS_COLUMNS = ["region_id", "year", "population", "total_employment"]
+
+
+@dg.multi_asset(
+    partitions_def=study_year_partitions,
+    group_name="ingest",
+    outs={
+        "regional_statistics": dg.AssetOut(
+            kinds={"pandas"},
+            description="Population and total employment (the LQ base) per region "
+            "for the study year (may be empty).",
+        ),
+        "statistics_by_region_industry": dg.AssetOut(
+            kinds={"pandas"},
+            description="Published employment (or organisations) per study region "
+            "and industry, with suppressed cells flagged (empty without them).",
+        ),
+    },
+)
 def regional_statistics(
-    context: dg.AssetExecutionContext, study: StudyResource
-) -> pd.DataFrame:
-    """Population and total employment per region for the study year (may be empty)."""
+    context: dg.AssetExecutionContext,
+    study: StudyResource,
+    study_regions: gpd.GeoDataFrame,
+):
     spec, year = study.for_step(context)
+    empty_table = pd.DataFrame(columns=STATISTICS_COLUMNS)
     if spec.statistics is None:
         context.log.info("the study names no regional statistics")
-        return pd.DataFrame(
-            columns=["region_id", "year", "population", "total_employment"]
+        yield dg.Output(
+            pd.DataFrame(columns=STATISTICS_TOTALS_COLUMNS), "regional_statistics"
         )
-    stats = read_statistics(spec.statistics, year=year)
-    context.add_output_metadata(
+        yield dg.Output(empty_table, "statistics_by_region_industry")
+        return
+    source = {
+        "source": dg.MetadataValue.path(spec.statistics.path),
+        "sha256": file_sha256(spec.statistics.path),
+        "year": year,
+    }
+    if not spec.industry_statistics:
+        stats = read_statistics(spec.statistics, year=year)
+        yield dg.Output(
+            stats,
+            "regional_statistics",
+            metadata={"dagster/row_count": len(stats), **source},
+        )
+        yield dg.Output(empty_table, "statistics_by_region_industry")
+        return
+    stats = read_industry_statistics(
+        spec.statistics,
+        year=year,
+        level=spec.classification.level,
+        scheme=spec.classification.scheme,
+    )
+    table, report = statistics_employment_table(
+        stats.table,
+        regions=list(study_regions["region_id"]),
+        changes=CODE_CHANGES.get(spec.statistics.code_changes or ""),
+        pseudo_pattern=PSEUDO_PATTERNS.get(spec.statistics.adapter),
+    )
+    totals = statistics_region_totals(
+        stats.totals, report, table=table, value=spec.methods.lq_value
+    )
+    base = pd.DataFrame(
         {
-            "dagster/row_count": len(stats),
+            "region_id": totals.index,
             "year": year,
-            "source": dg.MetadataValue.path(spec.statistics.path),
-            "sha256": file_sha256(spec.statistics.path),
+            "population": float("nan"),
+            "total_employment": totals.to_numpy(),
         }
     )
-    return stats
+    if not report.ok:
+        context.log.warning(f"statistics region codes: {report.summary()}")
+    yield dg.Output(
+        base,
+        "regional_statistics",
+        metadata={"dagster/row_count": len(base), "measure": stats.measure, **source},
+    )
+    yield dg.Output(
+        table,
+        "statistics_by_region_industry",
+        metadata={
+            "dagster/row_count": len(table),
+            "adapter": spec.statistics.adapter,
+            "industries": int(table["industry"].nunique()),
+            "suppressed_cells": int(table["suppressed"].sum()),
+            "rejected_source_rows": len(stats.rejected),
+            "region_codes": report.summary(),
+            "statistics_codes_without_boundary": dg.MetadataValue.json(
+                list(report.only_in_statistics)
+            ),
+            "pseudo_areas": len(report.pseudo),
+            "regions_without_statistics": dg.MetadataValue.json(
+                list(report.only_in_boundaries)
+            ),
+            **source,
+        },
+    )
 
 
 @dg.asset(partitions_def=study_year_partitions, group_name="ingest", kinds={"pandas"})
@@ -89,13 +180,32 @@ def firm_registry_raw(
 ) -> pd.DataFrame:
     """Registry rows exactly as read (text), mapped to the canonical column names."""
     spec, year = study.for_step(context)
-    raw = read_registry_csv(spec.registry)
+    if spec.registry is None:
+        context.log.info("the study names no firm registry (statistics-driven)")
+        return pd.DataFrame(columns=[*REGISTRY_COLUMNS, "source_row", "read_problem"])
+    source = registry_source(spec.registry)
+    raw = read_registry(source)
+    personal = spec.registry.personal_data
+    if personal is not None:
+        # names and addresses of sole traders: dropped or keyed-hashed before any
+        # asset stores them; the salt never comes from the study file
+        raw = protect_personal_data(
+            raw,
+            columns=personal.columns,
+            action=personal.action,
+            salt=os.environ.get(PERSONAL_DATA_SALT_ENV, ""),
+        )
+        # keep the canonical columns (data contract), emptied
+        raw = raw.assign(**{c: "" for c in personal.columns if c not in raw})
     context.add_output_metadata(
         {
             "dagster/row_count": len(raw),
+            "unreadable_rows": int((raw["read_problem"] != "").sum()),
+            "adapter": source.adapter,
+            "format": source.format,
             "source": dg.MetadataValue.path(spec.registry.path),
             "sha256": file_sha256(spec.registry.path),
-            "encoding": spec.registry.encoding,
+            "encoding": source.encoding,
         }
     )
     return raw
@@ -121,12 +231,16 @@ def validate_firms(
     firm_registry_raw: pd.DataFrame,
 ):
     spec, year = study.for_step(context)
-    codes = classification_codes(spec.classification.scheme)["code"]
+    codes = classification_codes(
+        spec.classification.scheme, codes_file=spec.classification.codes
+    )["code"]
+    preset = registry_preset(spec.registry.adapter) if spec.registry else None
     validated, rejected = validate_registry(
         firm_registry_raw,
         valid_codes=set(codes),
         level=spec.classification.level,
         scheme=spec.classification.scheme,
+        employees_required=preset is None or preset.employees_required,
         # founding years up to the study's last year are plausible; whether a firm
         # is active in this year is decided later, not here
         year=max(spec.analysis_years),

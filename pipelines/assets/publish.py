@@ -62,8 +62,13 @@ def _inputs(spec: Study) -> dict[str, str | None]:
     return {
         "study": spec.study_file,
         "regions": spec.regions.path,
-        "registry": spec.registry.path,
+        "registry": spec.registry.path if spec.registry else None,
         "statistics": spec.statistics.path if spec.statistics else None,
+        "statistics_totals": spec.statistics.totals_path if spec.statistics else None,
+        "statistics_classifier": (
+            spec.statistics.classifier if spec.statistics else None
+        ),
+        "classification_codes": spec.classification.codes,
         "actors": spec.interactions.actors if spec.interactions else None,
         "ties": spec.interactions.ties if spec.interactions else None,
     }

@@ -14,7 +14,9 @@ import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-OUR_PACKAGES = tuple(str(ROOT / name) for name in ("data_sources", "geo", "outputs", "pipelines"))
+OUR_PACKAGES = tuple(
+    str(ROOT / name) for name in ("data_sources", "geo", "outputs", "pipelines")
+)
 
 TALLY: Counter = Counter()
 

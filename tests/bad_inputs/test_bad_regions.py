@@ -139,23 +139,25 @@ def test_missing_boundary_file_names_the_field(tmp_path):
     assert_our_error(exc)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="data_sources/regions.py accepts metre coordinates in a file declaring "
-    "EPSG:4326 (a mixed-up CRS); reprojection then gives inf. Fix proposed in the "
-    "issue-10 report: check the bounds of geographic CRSs.",
-)
 def test_projected_coordinates_declared_geographic_is_a_clear_error(tmp_path):
     # UTM metres written into a file that says WGS84 degrees: a mixed-up CRS
     path = save(squares(crs="EPSG:4326"), tmp_path / "mixed.geojson")
-    with pytest.raises(ValueError, match=r"mixed\.geojson: .*outside .*degrees"):
+    with pytest.raises(
+        ValueError,
+        match=r"mixed\.geojson: the file declares the geographic CRS EPSG:4326 but its "
+        r"coordinates \[0, 0, 30000, 10000\] are outside -180\.\.180 / -90\.\.90 "
+        r"degrees; they look projected \(metres\)\. Fix the file's CRS declaration",
+    ) as excinfo:
         read_regions(RegionsSpec(path=str(path), id="code"))
+    assert_our_error(excinfo, file=path)
 
 
 def test_self_intersecting_region_is_repaired_and_counted(tmp_path):
     bowtie = Polygon([(0, 0), (1e4, 1e4), (1e4, 0), (0, 1e4)])
     path = save(
-        gpd.GeoDataFrame({"code": ["a", "b"]}, geometry=[bowtie, box(1e4, 0, 2e4, 1e4)], crs=UTM),
+        gpd.GeoDataFrame(
+            {"code": ["a", "b"]}, geometry=[bowtie, box(1e4, 0, 2e4, 1e4)], crs=UTM
+        ),
         tmp_path / "bowtie.gpkg",
     )
     regions = read_regions(RegionsSpec(path=str(path), id="code"))
@@ -166,7 +168,9 @@ def test_self_intersecting_region_is_repaired_and_counted(tmp_path):
 
 def test_dropped_empty_regions_are_listed(tmp_path):
     path = save(
-        gpd.GeoDataFrame({"code": ["a", "b"]}, geometry=[box(0, 0, 1, 1), None], crs=UTM),
+        gpd.GeoDataFrame(
+            {"code": ["a", "b"]}, geometry=[box(0, 0, 1, 1), None], crs=UTM
+        ),
         tmp_path / "r.gpkg",
     )
     spec = RegionsSpec(path=str(path), id="code")
@@ -195,7 +199,9 @@ def test_region_without_neighbours_is_an_isolate_not_dropped():
     regions = pd.concat(
         [
             squares(3),
-            gpd.GeoDataFrame({"code": ["far"]}, geometry=[box(9e5, 9e5, 9.1e5, 9.1e5)], crs=UTM),
+            gpd.GeoDataFrame(
+                {"code": ["far"]}, geometry=[box(9e5, 9e5, 9.1e5, 9.1e5)], crs=UTM
+            ),
         ]
     ).rename(columns={"code": "region_id"})
     graph = build_weights(regions, "queen")

@@ -2,6 +2,7 @@
 reason and counted; never a library traceback, never a silent drop."""
 
 import gzip
+import warnings
 
 import pandas as pd
 import pytest
@@ -41,9 +42,7 @@ def read_and_validate(path, **spec):
             "blank.csv",
             "\n\n \n",
             {},
-            # a blank header: the required columns are missing (name and fix given)
-            r"blank\.csv: required column\(s\) \['firm_id', 'industry_code', "
-            r"'employees'\] not found .*the file has \['column_1'\]",
+            r"blank\.csv: the file is empty; expected a header and rows",
             id="only-blank-lines",
         ),
         pytest.param(
@@ -101,7 +100,13 @@ def read_and_validate(path, **spec):
         pytest.param(
             "mapped_wrong.csv",
             "ID,NAICS,Staff\na,314110,3\n",
-            {"columns": {"firm_id": "ID", "industry_code": "NAICS", "employees": "Emp"}},
+            {
+                "columns": {
+                    "firm_id": "ID",
+                    "industry_code": "NAICS",
+                    "employees": "Emp",
+                }
+            },
             r"mapped_wrong\.csv: required column\(s\) \['Emp'\] not found",
             id="mapping-names-absent-column",
         ),
@@ -151,8 +156,12 @@ def test_truncated_last_line_is_quarantined(write):
     raw, ok, bad = read_and_validate(path)
     assert ok["firm_id"].tolist() == ["a"]
     assert bad["source_row"].tolist() == [2]
-    assert bad["reason"].iloc[0].startswith(
-        "row: 2 fields where the header has 7; check registry.delimiter and quoting"
+    assert (
+        bad["reason"]
+        .iloc[0]
+        .startswith(
+            "row: 2 fields where the header has 7; check registry.delimiter and quoting"
+        )
     )
 
 
@@ -261,6 +270,12 @@ def test_renamed_columns_mapped_in_the_study_are_read(write):
             id="founded-in-the-future",
         ),
         pytest.param(
+            # found by the property test: 'inf' once crashed with OverflowError
+            "b,314110,3,inf,,,",
+            "founded: 'inf' is not a year between 1600 and 2024",
+            id="infinite-year",
+        ),
+        pytest.param(
             "b,314110,3,2010,2001,,",
             "closed: 2001 is before founded 2010; check both years",
             id="closed-before-founded",
@@ -326,3 +341,91 @@ def test_out_of_range_and_swapped_coordinates_are_reported():
     assert located.set_index("firm_id").loc["swapped", "match_level"] == "coordinates"
     for _ in range(3):
         tally_case("reported")
+
+
+# ------------------------------------------------- other formats (read_registry)
+
+
+def _firms_gpkg(path, geometries, crs="EPSG:4326"):
+    import geopandas as gpd
+
+    frame = gpd.GeoDataFrame(
+        {
+            "firm_id": [f"f{i}" for i in range(len(geometries))],
+            "industry_code": "314110",
+            "employees": 3,
+        },
+        geometry=geometries,
+        crs=crs,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # 'crs' was not provided
+        frame.to_file(path, layer="firms")
+    return path
+
+
+def test_gpkg_polygon_firm_is_quarantined(tmp_path):
+    from shapely.geometry import Point, box
+
+    from data_sources.registry import read_registry
+
+    path = _firms_gpkg(
+        tmp_path / "firms.gpkg", [Point(-84.97, 34.77), box(-85, 34, -84, 35), None]
+    )
+    raw = read_registry({"path": str(path)})
+    ok, bad = validate(raw)
+    assert ok["firm_id"].tolist() == ["f0", "f2"]  # no point: geocoded later
+    assert bad["reason"].iloc[0].startswith("geometry: a Polygon, not a point")
+    tally_case()
+
+
+def test_gpkg_without_crs_is_a_clear_error(tmp_path):
+    import pyogrio
+    from shapely.geometry import Point
+
+    from data_sources.registry import read_registry
+
+    path = _firms_gpkg(tmp_path / "firms.gpkg", [Point(1, 2)], crs=None)
+    assert pyogrio.read_info(path)["crs"] is None
+    with pytest.raises(
+        ValueError,
+        match=r"firms\.gpkg: layer 'firms' declares no CRS; set registry\.crs",
+    ) as excinfo:
+        read_registry({"path": str(path)})
+    assert_our_error(excinfo, file=path)
+
+
+def test_parquet_without_required_column_is_a_clear_error(tmp_path):
+    from data_sources.registry import read_registry
+
+    path = tmp_path / "firms.parquet"
+    pd.DataFrame({"firm_id": ["a"], "naics": ["314110"], "employees": [3]}).to_parquet(
+        path
+    )
+    with pytest.raises(
+        ValueError,
+        match=r"firms\.parquet: required column\(s\) \['industry_code'\] not found",
+    ) as excinfo:
+        read_registry({"path": str(path)})
+    assert_our_error(excinfo, file=path)
+
+
+def test_parquet_with_numbers_keeps_every_row(tmp_path):
+    from data_sources.registry import read_registry
+
+    path = tmp_path / "firms.parquet"
+    pd.DataFrame(
+        {
+            "firm_id": ["a", "b", "c"],
+            "industry_code": ["314110", "314110", "314110"],
+            "employees": [3.0, float("nan"), -1.0],
+        }
+    ).to_parquet(path)
+    raw = read_registry({"path": str(path)})
+    ok, bad = validate(raw)
+    assert ok["employees"].tolist() == [3]
+    assert bad["reason"].tolist() == [
+        "employees: empty; give the head count (0 for firms without staff)",
+        "employees: '-1' is negative; head counts are >= 0",
+    ]
+    tally_case()

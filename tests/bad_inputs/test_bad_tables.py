@@ -44,8 +44,8 @@ STATS = "region_id,population,total_employment\n"
         ),
         pytest.param(
             STATS.replace(",", ";") + "r1;10;5\n",
-            r"stats\.csv: column\(s\) \['region_id', 'population', 'total_employment'\] "
-            r"not found.*probably not comma-separated",
+            r"stats\.csv: column\(s\) \['region_id', 'population', "
+            r"'total_employment'\] not found.*probably not comma-separated",
             id="wrong-delimiter",
         ),
         pytest.param(
@@ -193,7 +193,9 @@ def test_bad_interaction_rows_are_quarantined_and_counted(write):
     )
     assert reasons["a.csv:4"] == "actor_id: 'f1' already on row 1; ids must be unique"
     assert reasons["a.csv:5"].startswith("kind: 'alien' is not one of")
-    assert reasons["t.csv:2"] == "target: 'ghost' is not a known actor_id; add the actor"
+    assert (
+        reasons["t.csv:2"] == "target: 'ghost' is not a known actor_id; add the actor"
+    )
     assert reasons["t.csv:3"] == "target: 'x' was quarantined (actors row 5)"
     assert reasons["t.csv:4"].startswith("tie_type: 'loan' is not one of")
     assert reasons["t.csv:5"].startswith("year: 'twenty' is not a year")

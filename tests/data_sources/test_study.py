@@ -77,10 +77,48 @@ def test_each_bad_field_is_named_with_value(tmp_path, change, expected):
 
 def test_all_problems_reported_at_once(tmp_path):
     data = {**MINIMAL, "crs": "EPSG:4326", "year": "x"}
-    del data["registry"]
+    data["registry"] = {**data["registry"], "adapter": "dnb"}
     with pytest.raises(StudyError, match=r"3 problem\(s\)") as info:
         load_study(write(tmp_path, data))
-    assert "registry: required but missing" in str(info.value)
+    assert "registry.adapter: Input should be" in str(info.value)
+
+
+def test_a_study_without_registry_needs_industry_statistics(tmp_path):
+    data = {**MINIMAL}
+    del data["registry"]
+    with pytest.raises(StudyError, match="needs a registry, or statistics by industry"):
+        load_study(write(tmp_path, data))
+    data["statistics"] = {"adapter": "qcew", "path": "qcew.csv", "industry_level": 4}
+    study = load_study(write(tmp_path, data))
+    assert study.registry is None and study.industry_statistics
+
+
+@pytest.mark.parametrize(
+    ("classification", "expected"),
+    [
+        ({"scheme": "nace", "level": "division"}, None),
+        ({"scheme": "sic", "level": "major_group"}, None),
+        ({"scheme": "okved", "level": "subsector"}, "OKVED2 has no level 'subsector'"),
+        ({"scheme": "naics", "level": 7}, "NAICS level must be one of"),
+    ],
+)
+def test_classification_level_is_checked_against_the_scheme(
+    tmp_path, classification, expected
+):
+    data = {**MINIMAL, "classification": classification}
+    if expected is None:
+        assert load_study(write(tmp_path, data)).classification == (
+            load_study(write(tmp_path, data)).classification
+        )
+    else:
+        with pytest.raises(StudyError, match=expected):
+            load_study(write(tmp_path, data))
+
+
+def test_rosstat_statistics_need_the_classifier(tmp_path):
+    data = {**MINIMAL, "statistics": {"adapter": "rosstat", "path": "r.csv"}}
+    with pytest.raises(StudyError, match="needs statistics.classifier"):
+        load_study(write(tmp_path, data))
 
 
 def test_missing_file_and_bad_yaml(tmp_path):
