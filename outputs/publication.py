@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from geo.privacy import redact_secrets
+from outputs.geopackage import _fsync_directory
 
 __all__ = [
     "DEFAULT_PACKAGES",
@@ -218,19 +219,6 @@ def _alive(pid: int) -> bool:
 
 def _host() -> str:
     return re.sub(r"[^A-Za-z0-9]+", "", socket.gethostname())[:32] or "host"
-
-
-def _fsync_directory(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _fsync_tree(root: Path) -> None:

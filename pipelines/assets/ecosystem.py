@@ -26,6 +26,21 @@ ACTOR_COLUMNS = [
 TIE_COLUMNS = ["source", "target", "tie_type", "year", "weight", "via_coordinator"]
 
 
+def _members(clusters, actors, ties, year: int, eco) -> pd.DataFrame:
+    """Actors of each delineated cluster (one rule for every ecosystem asset)."""
+    regions_of = {
+        row.cluster_id: (row.industry, set(row.regions.split(",")))
+        for row in clusters.itertuples()
+    }
+    return cluster_members(
+        actors,
+        ties,
+        regions_of,
+        year=year,
+        min_member_firm_partners=eco.min_member_firm_partners,
+    )
+
+
 @dg.multi_asset(
     partitions_def=study_year_partitions,
     group_name="ecosystem",
@@ -91,17 +106,9 @@ def ecosystem_measures(
     """Collaboration, self-organisation, reputation and composition of each cluster's
     actors; null with a note where the data cannot support a measure."""
     spec, year = study.for_step(context)
-    regions_of = {
-        row.cluster_id: (row.industry, set(row.regions.split(",")))
-        for row in localized_clusters.itertuples()
-    }
     eco = spec.ecosystem
-    members = cluster_members(
-        interaction_actors,
-        interaction_ties,
-        regions_of,
-        year=year,
-        min_member_firm_partners=eco.min_member_firm_partners,
+    members = _members(
+        localized_clusters, interaction_actors, interaction_ties, year, eco
     )
     coordinators = [] if spec.interactions is None else spec.interactions.coordinators
     coordinator_ids = interaction_actors.loc[
@@ -160,16 +167,8 @@ def member_compliance(
     rules, its cooperation ties and its functional dependence."""
     spec, year = study.for_step(context)
     eco = spec.ecosystem
-    regions_of = {
-        row.cluster_id: (row.industry, set(row.regions.split(",")))
-        for row in localized_clusters.itertuples()
-    }
-    members = cluster_members(
-        interaction_actors,
-        interaction_ties,
-        regions_of,
-        year=year,
-        min_member_firm_partners=eco.min_member_firm_partners,
+    members = _members(
+        localized_clusters, interaction_actors, interaction_ties, year, eco
     )
     table = compute_compliance(
         interaction_actors,
@@ -202,16 +201,8 @@ def cluster_entry_exit(
     member firms over the study's rate window."""
     spec, year = study.for_step(context)
     eco = spec.ecosystem
-    regions_of = {
-        row.cluster_id: (row.industry, set(row.regions.split(",")))
-        for row in localized_clusters.itertuples()
-    }
-    members = cluster_members(
-        interaction_actors,
-        interaction_ties,
-        regions_of,
-        year=year,
-        min_member_firm_partners=eco.min_member_firm_partners,
+    members = _members(
+        localized_clusters, interaction_actors, interaction_ties, year, eco
     )
     table = entry_exit_rates(
         interaction_actors,
