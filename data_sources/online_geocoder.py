@@ -447,13 +447,21 @@ class OnlineGeocoder:
         out = {k: (math.nan if v is None else v) for k, v in out.items()}
         return {**out, "reason": reason, "source": "online"}
 
-    def lookup_many(self, queries: Sequence[str]) -> pd.DataFrame:
+    def lookup_many(
+        self,
+        queries: Sequence[str],
+        progress: Callable[[int, int, dict[str, int]], None] | None = None,
+    ) -> pd.DataFrame:
         """Geocode query texts one after the other; the ``online`` of `geocode_firms`.
 
         Parameters
         ----------
         queries : sequence of str
             Query texts; repeats are asked once.
+        progress : callable, optional
+            Called after each distinct query with (queries done, distinct queries,
+            `stats`): at one request a second a long list takes hours, and whoever
+            watches the run wants to know how far it is.
 
         Returns
         -------
@@ -461,9 +469,12 @@ class OnlineGeocoder:
             One row per query, in order: the columns of `lookup`.
         """
         seen: dict[str, dict[str, object]] = {}
+        total = len(set(map(str, queries)))
         for query in map(str, queries):
             if query not in seen:
                 seen[query] = self.lookup(query)
+                if progress is not None:
+                    progress(len(seen), total, self.stats)
         rows = [seen[str(q)] for q in queries]
         columns = ["lat", "lon", "score", "label", "reason", "source"]
         return pd.DataFrame(rows, columns=columns)

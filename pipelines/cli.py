@@ -147,9 +147,8 @@ def _ensure_partitions_know(name: str, years: list[int]) -> None:
     partitions = _sys.modules.get("pipelines.partitions")
     if partitions is None:
         return  # not imported yet: discovery will see $AGGLO_STUDY
-    keys = set(partitions.study_partitions.get_partition_keys())
-    year_keys = set(partitions.year_partitions.get_partition_keys())
-    if name in keys and {str(y) for y in years} <= year_keys:
+    keys = set(partitions.study_year_partitions.get_partition_keys())
+    if {partitions.partition_key_for(name, y) for y in years} <= keys:
         return
     importlib.reload(partitions)
     # every module that decorated assets with the old partitions, then the defs

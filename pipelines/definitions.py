@@ -21,7 +21,7 @@ from pipelines.io_managers import GeoParquetIOManager
 from pipelines.partitions import STUDIES, partition_key_for
 from pipelines.paths import dagster_home
 from pipelines.progress import step_progress_logger
-from pipelines.resources import StudyResource
+from pipelines.resources import GeocoderResource, PublicationResource, StudyResource
 from pipelines.sensors import InboxResource, new_input_file_sensor
 
 ALL_ASSETS = dg.load_assets_from_modules(
@@ -46,6 +46,17 @@ trends_job = dg.define_asset_job(
 )
 
 
+trends_automation_sensor = dg.AutomationConditionSensorDefinition(
+    "trends_automation_sensor",
+    target=CROSS_YEAR,
+    # on by default: it only starts a study's trends once every year of that study
+    # is materialised, and again when a year is re-materialised
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Materialises a study's cross-year assets (trends, emerging hot "
+    "spots) when every year of the study is there and one of them changed.",
+)
+
+
 @dg.schedule(
     job=refresh_job,
     cron_schedule="0 4 1 * *",
@@ -58,6 +69,26 @@ def monthly_refresh_schedule(context: dg.ScheduleEvaluationContext):
         yield dg.RunRequest(
             run_key=f"{context.scheduled_execution_time:%Y-%m}-{key}", partition_key=key
         )
+
+
+def geocoder_from_environment() -> GeocoderResource:
+    """The online geocoder as the deployment's environment sets it (all optional):
+    ``AGGLO_GEOCODER_URL``, ``_CONTACT``, ``_API_KEY`` (shown as an environment
+    variable in the UI, never its value), ``_CACHE``, ``_RATE_PER_S``, and
+    ``AGGLO_GEOCODER_ONLINE=0`` to switch the online tier off."""
+    env = os.environ
+    return GeocoderResource(
+        enabled=env.get("AGGLO_GEOCODER_ONLINE", "1") not in ("0", "false", "no"),
+        url=env.get("AGGLO_GEOCODER_URL", ""),
+        contact=env.get("AGGLO_GEOCODER_CONTACT", ""),
+        api_key=(
+            dg.EnvVar("AGGLO_GEOCODER_API_KEY")
+            if env.get("AGGLO_GEOCODER_API_KEY")
+            else ""
+        ),
+        cache_dir=env.get("AGGLO_GEOCODER_CACHE", ""),
+        rate_per_s=float(env.get("AGGLO_GEOCODER_RATE_PER_S", "0") or 0),
+    )
 
 
 def build_definitions(study_file: str = "", out_dir: str = "") -> dg.Definitions:
@@ -76,13 +107,15 @@ def build_definitions(study_file: str = "", out_dir: str = "") -> dg.Definitions
         asset_checks=ALL_CHECKS,
         jobs=[refresh_job, trends_job],
         schedules=[monthly_refresh_schedule],
-        sensors=[new_input_file_sensor],
+        sensors=[new_input_file_sensor, trends_automation_sensor],
         loggers={
             "console": dg.colored_console_logger,
             "progress": step_progress_logger,
         },
         resources={
-            "study": StudyResource(study_files=study_files, out_dir=out_dir),
+            "study": StudyResource(study_files=study_files),
+            "publication": PublicationResource(root=out_dir),
+            "geocoder": geocoder_from_environment(),
             "inbox": InboxResource(path=os.environ.get("AGGLO_INBOX", "")),
             "io_manager": GeoParquetIOManager(
                 base_dir=str(dagster_home() / "storage" / "agglo")

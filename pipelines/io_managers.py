@@ -87,7 +87,7 @@ class GeoParquetIOManager(dg.ConfigurableIOManager):
         if not fans_in and len(keys) == 1:
             return self._read(self._stem(context.asset_key, keys[0]), asset)
         # A cross-year asset reads every year of its study: {partition key: value}.
-        # Years that other studies have but this one lacks were never stored.
+        # A year not materialised yet is left out; the asset says which is missing.
         stored = (".geoparquet", ".parquet", ".pickle")
         return {
             key: self._read(self._stem(context.asset_key, key), asset)

@@ -1,4 +1,5 @@
-"""Partitions: one per study and year. Studies are found when the definitions load."""
+"""Partitions: one per study and year the study declares. Studies are found when the
+definitions load."""
 
 import os
 from importlib import resources
@@ -10,6 +11,7 @@ import yaml
 from pipelines.paths import project_root
 
 DEMO_STUDY_FILE = resources.files("data_sources") / "demo" / "georgia_demo.yaml"
+KEY_SEPARATOR = "|"
 
 
 def _peek(path) -> tuple[str, list[int]] | None:
@@ -18,7 +20,7 @@ def _peek(path) -> tuple[str, list[int]] | None:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         name = str(data["name"])
         years = data.get("years") or [data["year"]]
-        return name, [int(y) for y in years]
+        return name, sorted({int(y) for y in years})
     except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError):
         return None
 
@@ -39,28 +41,38 @@ def discover_studies() -> dict[str, tuple[str, list[int]]]:
     return found
 
 
+def partition_key_for(study: str, year: int | str) -> str:
+    """The partition key of one study year, e.g. ``"georgia-demo|2024"``."""
+    return f"{study}{KEY_SEPARATOR}{year}"
+
+
 STUDIES = discover_studies()
+
+# Why one dimension of "study|year" keys and not a study x year grid
+# (MultiPartitionsDefinition): studies have different years (the demo 2020-2024, the
+# QCEW studies 2016, the SME register 2019), so a grid holds combinations no study has,
+# and a cross-year asset mapped to "every year of the grid" waits forever on them: its
+# declarative automation could never fire. With the study's own years as keys, a
+# cross-year asset depends on exactly the years its study declares.
+study_year_partitions = dg.StaticPartitionsDefinition(
+    [partition_key_for(name, year) for name, (_, years) in sorted(STUDIES.items())
+     for year in years]
+)  # fmt: skip
+"""Every per-year asset: one partition per study and year the study declares."""
+
 study_partitions = dg.StaticPartitionsDefinition(sorted(STUDIES))
-year_partitions = dg.StaticPartitionsDefinition(
-    sorted({str(y) for _, years in STUDIES.values() for y in years})
-)
-study_year_partitions = dg.MultiPartitionsDefinition(
-    {"study": study_partitions, "year": year_partitions}
-)
-"""Every per-year asset is partitioned by study and year; a study's own years are the
-valid combinations, others fail with a message naming the study's years."""
+"""Cross-year assets (trends): one partition per study."""
 
-all_years_of_study = dg.MultiToSingleDimensionPartitionMapping(
-    partition_dimension_name="study"
+all_years_of_study = dg.StaticPartitionMapping(
+    {
+        key: key.rsplit(KEY_SEPARATOR, 1)[0]
+        for key in study_year_partitions.get_partition_keys()
+    }
 )
-"""Cross-year assets (partitioned by study) read every year of their study."""
-
-
-def partition_key_for(study: str, year: int) -> dg.MultiPartitionKey:
-    return dg.MultiPartitionKey({"study": study, "year": str(year)})
+"""Cross-year assets read every year their study declares, and no other."""
 
 
 def study_and_year(context) -> tuple[str, int]:
     """The (study name, year) a step works on, from its partition key."""
-    keys = context.partition_key.keys_by_dimension
-    return keys["study"], int(keys["year"])
+    name, _, year = str(context.partition_key).rpartition(KEY_SEPARATOR)
+    return name, int(year)

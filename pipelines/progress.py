@@ -1,7 +1,9 @@
-"""A Dagster logger that prints one readable line per step, for the command line."""
+"""Progress: a Dagster logger that prints one readable line per step, for the command
+line, and throttled progress messages for long steps."""
 
 import logging
 import sys
+import time
 
 import dagster as dg
 
@@ -69,3 +71,28 @@ def step_progress_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
     config = init_context.logger_config
     logger.addHandler(_StepProgress(config["total_steps"], config["check_names"]))
     return logger
+
+
+class ThrottledProgress:
+    """Logs ``<what>: 120 of 3,400 done (3.5%), about 55 min left`` at most every
+    ``every_s`` seconds and at the end, for steps that take minutes or hours (the
+    online geocoder asks once a second). Called as ``progress(done, total, stats)``.
+    """
+
+    def __init__(self, log, what: str, every_s: float = 30.0) -> None:
+        self.log, self.what, self.every_s = log, what, every_s
+        self.started = time.monotonic()
+        self.last = self.started
+
+    def __call__(self, done: int, total: int, stats: dict | None = None) -> None:
+        now = time.monotonic()
+        if done < total and now - self.last < self.every_s:
+            return
+        self.last = now
+        rate = done / max(now - self.started, 1e-9)
+        left = (total - done) / rate if rate > 0 else float("nan")
+        extra = f"; {stats}" if stats else ""
+        self.log.info(
+            f"{self.what}: {done:,} of {total:,} done ({done / max(total, 1):.1%}), "
+            f"about {left / 60:.0f} min left{extra}"
+        )

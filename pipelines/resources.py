@@ -1,14 +1,17 @@
-"""Dagster resources: the studies under analysis and where they publish."""
+"""Dagster resources: the studies under analysis, the online geocoder, and where
+layers are published."""
 
 from functools import cache
 from pathlib import Path
 
 import dagster as dg
+import pandas as pd
 
 from data_sources.demo_study import prepare_demo_study
-from data_sources.study import Study, StudyError, load_study
+from data_sources.online_geocoder import OnlineGeocoder
+from data_sources.study import OnlineGeocoderSpec, Study, StudyError, load_study
 from pipelines.partitions import study_and_year
-from pipelines.paths import default_publish_dir, demo_dir
+from pipelines.paths import default_publish_dir, demo_dir, project_root
 
 
 @cache
@@ -22,8 +25,6 @@ class StudyResource(dg.ConfigurableResource):
 
     study_files: dict[str, str] = {}
     """Study name -> study YAML; an empty path means the built-in Georgia demo."""
-    out_dir: str = ""
-    """Publication root; empty for each study's publish.dir or published/<name>."""
 
     def load(self, name: str) -> Study:
         if name not in self.study_files:
@@ -49,11 +50,92 @@ class StudyResource(dg.ConfigurableResource):
             )
         return study, year
 
-    def publish_dir(self, study: Study, year: int) -> Path:
-        if self.out_dir:
-            root = Path(self.out_dir).resolve()
+
+class PublicationResource(dg.ConfigurableResource):
+    """Where published layers go: one folder per study, then per year."""
+
+    root: str = ""
+    """Publication root for every study (``$AGGLO_OUT``, ``agglo run --out``); empty
+    for each study's ``publish.dir``, else ``published/<study name>``."""
+
+    def folder(self, study: Study, year: int) -> Path:
+        """``<root>/<year>`` (root: this resource's, the study's, or the default)."""
+        if self.root:
+            root = Path(self.root).resolve()
         elif study.publish.dir:
             root = Path(study.publish.dir)
         else:
             root = default_publish_dir(study.name)
         return root / str(year)
+
+
+class GeocoderResource(dg.ConfigurableResource):
+    """The online geocoder the study's ``online`` tier asks (offline tiers need none).
+
+    The study says which provider and tiers a study uses; an operator's deployment
+    says where the service is, who is asking and where answers are cached. Every
+    field set here overrides the study's ``geocoder.online`` value.
+    """
+
+    enabled: bool = True
+    """False: the online tier asks nothing; its firms stay unmatched with the reason
+    (for a run without network, or when the provider's quota is spent)."""
+    url: str = ""
+    """Base URL of the service (``$AGGLO_GEOCODER_URL``), e.g. a self-hosted
+    Nominatim; empty for the study's ``geocoder.online.url``."""
+    contact: str = ""
+    """E-mail or URL put in the User-Agent (``$AGGLO_GEOCODER_CONTACT``)."""
+    api_key: str = ""
+    """Key for providers that need one (``$AGGLO_GEOCODER_API_KEY``)."""
+    cache_dir: str = ""
+    """Folder of the answer cache (``$AGGLO_GEOCODER_CACHE``); empty for the study's
+    ``geocoder.online.cache_dir`` (default ``.cache/geocoder`` in the project)."""
+    rate_per_s: float = 0.0
+    """Most requests per second; 0 for the study's ``rate_per_s``."""
+
+    def settings(self, spec: OnlineGeocoderSpec) -> dict:
+        """Keyword arguments of `OnlineGeocoder`: the study's, overridden here."""
+        options = spec.model_dump(exclude_none=True)
+        cache_dir = Path(self.cache_dir or options["cache_dir"])
+        if not cache_dir.is_absolute():
+            cache_dir = project_root() / cache_dir
+        options["cache_dir"] = str(cache_dir)
+        if self.url:
+            options["url"] = self.url
+        if self.rate_per_s:
+            options["rate_per_s"] = self.rate_per_s
+        if self.api_key:
+            options["api_key"] = self.api_key
+        if self.contact and "user_agent" not in options:
+            options["contact"] = self.contact
+        return options
+
+    def client(self, spec: OnlineGeocoderSpec) -> OnlineGeocoder | None:
+        """An open client for ``spec`` (close it after use); None when disabled, and
+        `switched_off` is then the tier's lookup.
+
+        Raises
+        ------
+        ValueError
+            If the settings are unusable (no contact for the User-Agent: set
+            ``$AGGLO_GEOCODER_CONTACT`` or the resource's ``contact``; a bad URL;
+            too fast a rate).
+        """
+        if not self.enabled:
+            return None
+        return OnlineGeocoder(**self.settings(spec))
+
+
+def switched_off(queries) -> pd.DataFrame:
+    """The online tier's answer when `GeocoderResource.enabled` is false: nothing
+    found, and the reason, so those firms stay unmatched and say why."""
+    return pd.DataFrame(
+        {
+            "lat": float("nan"),
+            "lon": float("nan"),
+            "score": float("nan"),
+            "reason": "switched off by the deployment (geocoder resource enabled: "
+            "false)",
+        },
+        index=range(len(queries)),
+    )

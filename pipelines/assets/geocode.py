@@ -1,15 +1,17 @@
 """Geocode: locate validated firms offline and assign them to study regions."""
 
+from functools import partial
+
 import dagster as dg
 import geopandas as gpd
 import pandas as pd
 
 from data_sources.gazetteer import country_codes, offline_gazetteers, us_zip_gazetteer
-from data_sources.online_geocoder import OnlineGeocoder
 from geo.geocode import geocode_firms, region_centroids
 from geo.regions import assign_to_regions
 from pipelines.partitions import study_year_partitions
-from pipelines.resources import StudyResource
+from pipelines.progress import ThrottledProgress
+from pipelines.resources import GeocoderResource, StudyResource, switched_off
 
 
 @dg.asset(
@@ -23,6 +25,7 @@ from pipelines.resources import StudyResource
 def firm_locations(
     context: dg.AssetExecutionContext,
     study: StudyResource,
+    geocoder: GeocoderResource,
     firms_validated: pd.DataFrame,
     study_regions: gpd.GeoDataFrame,
 ) -> gpd.GeoDataFrame:
@@ -42,11 +45,14 @@ def firm_locations(
         if "region_centroid" in g.tiers
         else None
     )
-    online = (
-        OnlineGeocoder(**g.online.model_dump(exclude_none=True))
-        if "online" in g.tiers
-        else None
-    )
+    online = geocoder.client(g.online) if "online" in g.tiers else None
+    lookup = None
+    if online:
+        report = ThrottledProgress(context.log, "online geocoder")
+        lookup = partial(online.lookup_many, progress=report)
+    if "online" in g.tiers and online is None:
+        context.log.warning("the online tier is switched off by the geocoder resource")
+        lookup = switched_off
     try:
         located = geocode_firms(
             firms_validated,
@@ -59,7 +65,7 @@ def firm_locations(
             state_aliases=country_codes() if g.gazetteer == "geonames" else None,
             region_centroids=centroids,
             region_centroid_score=g.region_centroid_score,
-            online=online.lookup_many if online else None,
+            online=lookup,
         )
     finally:
         if online:

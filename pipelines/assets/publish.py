@@ -13,7 +13,7 @@ from geo.regions import label_firms_with_clusters
 from outputs.preview import cluster_preview_png, png_markdown
 from outputs.publication import build_provenance, publish_bundle
 from pipelines.partitions import study_year_partitions
-from pipelines.resources import StudyResource
+from pipelines.resources import PublicationResource, StudyResource
 
 LAYER_DESCRIPTIONS = {
     "regions": (
@@ -92,6 +92,7 @@ def published_layers(
     context: dg.AssetExecutionContext,
     config: PublishConfig,
     study: StudyResource,
+    publication: PublicationResource,
     study_regions: gpd.GeoDataFrame,
     region_indicators: gpd.GeoDataFrame,
     location_quotients: pd.DataFrame,
@@ -154,7 +155,7 @@ def published_layers(
     codes = classification_codes(spec.classification.scheme)
     strongest = global_moran.sort_values("moran_i", ascending=False)["industry"]
     # <publish dir>/<year> is the partition folder: publications go beneath it
-    partition_dir = study.publish_dir(spec, year)
+    partition_dir = publication.folder(spec, year)
     folder = publish_bundle(
         layers,
         partition_dir.parent,

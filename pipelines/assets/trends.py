@@ -8,6 +8,10 @@ from geo.spacetime import emerging_hot_spots as compute_emerging_hot_spots
 from pipelines.partitions import all_years_of_study, study_partitions
 from pipelines.resources import StudyResource
 
+YEARS_COMPLETE_OR_CHANGED = dg.AutomationCondition.eager()
+"""A study's trends run once every year it declares is materialised (none missing or
+in progress), and again after any of those years is re-materialised."""
+
 
 def _yearly_panel(by_partition: dict, years: list[int], name: str) -> pd.DataFrame:
     """Stack {"<study>|<year>": table} into one table with a ``year`` column."""
@@ -27,6 +31,7 @@ def _yearly_panel(by_partition: dict, years: list[int], name: str) -> pd.DataFra
     partitions_def=study_partitions,
     group_name="trends",
     kinds={"pandas"},
+    automation_condition=YEARS_COMPLETE_OR_CHANGED,
     ins={"location_quotients": dg.AssetIn(partition_mapping=all_years_of_study)},
 )
 def indicator_changes(
@@ -67,6 +72,7 @@ def indicator_changes(
     partitions_def=study_partitions,
     group_name="trends",
     kinds={"esda"},
+    automation_condition=YEARS_COMPLETE_OR_CHANGED,
     ins={
         "location_quotients": dg.AssetIn(partition_mapping=all_years_of_study),
         "region_weights": dg.AssetIn(partition_mapping=all_years_of_study),

@@ -117,6 +117,28 @@ def test_every_asset_and_check_is_listed(dagster_dev):
     assert all(n["isPartitioned"] for n in nodes)
 
 
+def test_automation_is_listed_with_its_default_state(dagster_dev):
+    server, _ = dagster_dev
+    repos = server.gql(
+        "{ repositoriesOrError { ... on RepositoryConnection { nodes { "
+        "sensors { name sensorState { status } } "
+        "schedules { name scheduleState { status } } } } } }"
+    )["repositoriesOrError"]["nodes"]
+    sensors = {
+        s["name"]: s["sensorState"]["status"] for r in repos for s in r["sensors"]
+    }
+    schedules = {
+        s["name"]: s["scheduleState"]["status"] for r in repos for s in r["schedules"]
+    }
+    # the trends follow their years by themselves; runs that read new files or
+    # refresh every study start only when an operator switches them on
+    assert sensors == {
+        "trends_automation_sensor": "RUNNING",
+        "new_input_file_sensor": "STOPPED",
+    }
+    assert schedules == {"monthly_refresh_schedule": "STOPPED"}
+
+
 def test_yearly_backfill_materialises_with_operator_metadata(dagster_dev):
     server, out = dagster_dev
     keys = [
