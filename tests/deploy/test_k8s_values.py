@@ -318,8 +318,8 @@ def test_asset_store_of_a_run_pod_is_on_the_volume(k8s_instance, code_server):
     (container,) = job.spec.template.spec.containers
     home = env_of(container)["DAGSTER_HOME"].value
     with environ({"DAGSTER_HOME": home}):
-        defs = build_definitions()
-    base_dir = Path(defs.resources["io_manager"].base_dir)
+        # resolved when a step runs, from that pod's DAGSTER_HOME
+        base_dir = build_definitions().resources["io_manager"].root()
     volume_mounts = [
         Path(m.mount_path) for m in container.volume_mounts if m.name == "agglo-data"
     ]
@@ -507,6 +507,18 @@ def test_every_variable_the_code_reads_is_decided(code_server):
     assert {n for n in decided if n.startswith("AGGLO_")} - read == set(), "stale"
     assert not set_in_values & set(DELIBERATELY_UNSET)
     assert [s["name"] for s in code_server["envSecrets"]] == [SECRET_NAME]
+
+
+def test_docs_create_the_secret_with_its_keys():
+    # The Secret is created by hand; fails if docs/kubernetes.md's command does not
+    # set every key the pods take from it.
+    docs = (ROOT / "docs" / "kubernetes.md").read_text(encoding="utf-8")
+    command = re.search(
+        rf"kubectl create secret generic {SECRET_NAME}.*?(?:\n\n|```)", docs, re.S
+    )
+    assert command, "no `kubectl create secret generic agglo-secrets` in the docs"
+    for key in SECRET_KEYS:
+        assert f"--from-literal={key}=" in command.group(0), key
 
 
 def test_rendered_launcher_passes_kubernetes_objects_through(values):
