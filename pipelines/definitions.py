@@ -19,7 +19,6 @@ from pipelines.assets import (
 )
 from pipelines.io_managers import GeoParquetIOManager
 from pipelines.partitions import STUDIES, partition_key_for
-from pipelines.paths import dagster_home
 from pipelines.progress import step_progress_logger
 from pipelines.resources import GeocoderResource, PublicationResource, StudyResource
 from pipelines.sensors import InboxResource, new_input_file_sensor
@@ -30,19 +29,61 @@ ALL_ASSETS = dg.load_assets_from_modules(
 CROSS_YEAR = dg.AssetSelection.assets("emerging_hot_spots", "indicator_changes")
 ALL_CHECKS = dg.load_asset_checks_from_modules([checks])
 
+
+def _executor_for(config: dict) -> dict:
+    if config["processes"] <= 1:
+        return {"in_process": {}}
+    return {"multiprocess": {"max_concurrent": config["processes"]}}
+
+
+executor = dg.multi_or_in_process_executor.configured(
+    _executor_for,
+    config_schema={
+        "processes": dg.Field(
+            int,
+            default_value=1,
+            description="1: every step of a run in one process; more: steps in up "
+            "to that many processes (multiprocess executor).",
+        )
+    },
+    name="in_process_or_multiprocess",
+)
+"""One process per run by default: steps share the numba compile and skip ~1.3 s of
+process start-up each (PERFORMANCE-NOTES); partitions run in parallel as separate
+runs (the run queue, dagster.yaml). Run config ``execution: {config: {processes: 2}}``
+spreads one run's steps over processes instead."""
+
+
+def job_executor(environ=os.environ) -> dg.ExecutorDefinition:
+    """The jobs' executor: `executor`, or with ``AGGLO_EXECUTOR=k8s`` (a Kubernetes
+    deployment with dagster-k8s installed, docs/kubernetes.md) one Kubernetes Job per
+    step, configured by run config like deploy/k8s/k8s_job_executor.yaml."""
+    choice = environ.get("AGGLO_EXECUTOR", "")
+    if choice == "k8s":
+        from dagster_k8s import k8s_job_executor
+
+        return k8s_job_executor
+    if choice:
+        raise ValueError(
+            f"AGGLO_EXECUTOR is {choice!r}; leave it unset (one process per run, or "
+            "run config processes: N) or set it to 'k8s' on Kubernetes"
+        )
+    return executor
+
+
+JOB_EXECUTOR = job_executor()
+
 refresh_job = dg.define_asset_job(
     "refresh_clusters_job",
     selection=dg.AssetSelection.all() - CROSS_YEAR,
-    # One process per run: steps share esda's numba compile and skip ~1.3 s of process
-    # start-up each; partitions run in parallel as separate runs (run queue).
-    executor_def=dg.in_process_executor,
+    executor_def=JOB_EXECUTOR,
     description="Registry to published layers: every asset of the study, with checks.",
 )
 trends_job = dg.define_asset_job(
     "trends_job",
     selection=CROSS_YEAR,
     description="Cross-year assets of a study (emerging hot spots); needs every year.",
-    executor_def=dg.in_process_executor,
+    executor_def=JOB_EXECUTOR,
 )
 
 
@@ -100,9 +141,9 @@ def build_definitions(study_file: str = "", out_dir: str = "") -> dg.Definitions
         name = load_study(study_file).name
         study_files[name] = str(Path(study_file).resolve())
     return dg.Definitions(
-        # in-process runs for every job, including the UI's implicit asset job and
-        # backfills: see the note on refresh_job
-        executor=dg.in_process_executor,
+        # every job, including the UI's implicit asset job and backfills: see the
+        # note on `executor`
+        executor=JOB_EXECUTOR,
         assets=ALL_ASSETS,
         asset_checks=ALL_CHECKS,
         jobs=[refresh_job, trends_job],
@@ -117,9 +158,7 @@ def build_definitions(study_file: str = "", out_dir: str = "") -> dg.Definitions
             "publication": PublicationResource(root=out_dir),
             "geocoder": geocoder_from_environment(),
             "inbox": InboxResource(path=os.environ.get("AGGLO_INBOX", "")),
-            "io_manager": GeoParquetIOManager(
-                base_dir=str(dagster_home() / "storage" / "agglo")
-            ),
+            "io_manager": GeoParquetIOManager(),
         },
     )
 

@@ -9,6 +9,8 @@ import dagster as dg
 import geopandas as gpd
 import pandas as pd
 
+from pipelines.paths import storage_dir
+
 
 def column_schema(frame: pd.DataFrame) -> dg.TableSchema:
     """The frame's columns and types, shown by the UI under the asset's schema."""
@@ -27,11 +29,17 @@ class GeoParquetIOManager(dg.ConfigurableIOManager):
     ``<base_dir>/<asset>/<study>.<ext>`` for study partitions.
     """
 
-    base_dir: str
-    """Folder for intermediate asset values."""
+    base_dir: str = ""
+    """Folder for intermediate asset values; empty for ``$DAGSTER_HOME/storage/agglo``
+    of the instance the step runs in."""
+
+    def root(self) -> Path:
+        """The storage folder; read when a step runs, not when the definitions load,
+        so every step process and test instance uses its own ``$DAGSTER_HOME``."""
+        return Path(self.base_dir) if self.base_dir else storage_dir()
 
     def _stem(self, key: dg.AssetKey, partition: str | None) -> Path:
-        stem = Path(self.base_dir).joinpath(*key.path)
+        stem = self.root().joinpath(*key.path)
         if partition is None:
             return stem
         return stem.joinpath(*partition.split("|"))

@@ -27,6 +27,11 @@ def dagster_home() -> Path:
     return home
 
 
+def storage_dir() -> Path:
+    """Where the IO manager keeps intermediate asset values in this instance."""
+    return dagster_home() / "storage" / "agglo"
+
+
 def demo_dir() -> Path:
     """Folder the built-in demo study and its generated inputs are written to."""
     return project_root() / "demo_data"
