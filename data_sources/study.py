@@ -508,6 +508,53 @@ class PublishSpec(_Strict):
     )
 
 
+FIRM_ENGINES = ("pandas", "chunked", "dask")
+"""How the firm-level steps run (= data_sources.firm_engine.ENGINES)."""
+_DASK_ADDRESS = re.compile(
+    r"^(?:(?:tcp|tls|inproc|ucx|ws|wss)://)?[\w.\-\[\]:]+:\d{1,5}$"
+)
+
+
+class EngineSpec(_Strict):
+    """How the firm-level steps run (read, validate, geocode, assign, aggregate).
+
+    ``pandas`` holds the whole registry in memory (the reference; fine up to a few
+    hundred thousand firms); ``chunked`` streams it in chunks of ``chunk_rows`` rows
+    through one process in bounded memory; ``dask`` runs the same chunks on a Dask
+    cluster: the scheduler at ``dask_address``, or a local cluster of
+    ``dask_workers`` processes started for the run. All three give identical
+    outputs.
+    """
+
+    firms: Literal[FIRM_ENGINES] = Field(  # type: ignore[valid-type]
+        "pandas", description="pandas (in memory), chunked (streamed) or dask."
+    )
+    chunk_rows: Annotated[int, Field(ge=1, le=50_000_000)] = Field(
+        500_000,
+        description="Registry rows per chunk (chunked, dask); about 1.5 GB of "
+        "memory per 500,000 rows in each process.",
+    )
+    dask_address: str = Field(
+        "",
+        description="Scheduler of a running Dask cluster, e.g. tcp://10.0.0.5:8786, "
+        "whose workers see the registry and output folders; empty: a local cluster.",
+    )
+    dask_workers: Annotated[int, Field(ge=1, le=512)] = Field(
+        2, description="Worker processes of the local cluster (one thread each)."
+    )
+
+    @field_validator("dask_address")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        value = value.strip()
+        if value and not _DASK_ADDRESS.match(value):
+            raise ValueError(
+                f"{value!r} is not a Dask scheduler address; write e.g. "
+                "'tcp://10.0.0.5:8786', or leave it empty for a local cluster"
+            )
+        return value
+
+
 class Study(_Strict):
     """A validated study: every path absolute, every code checked."""
 
@@ -530,6 +577,7 @@ class Study(_Strict):
     maturity: MaturitySpec = MaturitySpec()
     points: PointsSpec = PointsSpec()
     publish: PublishSpec = PublishSpec()
+    engine: EngineSpec = EngineSpec()
     study_file: str | None = Field(None, exclude=True)
 
     @model_validator(mode="after")
