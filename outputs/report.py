@@ -147,24 +147,43 @@ def _categorical(values: pd.Series, table: Sequence[tuple[str, str, str]]) -> li
     return [colours.get(str(v), "#cccccc") for v in values]
 
 
+def _polygon_path(geometry) -> MplPath:
+    """A matplotlib path of a (multi)polygon, holes included (even-odd parts)."""
+    parts = []
+    if geometry is not None and not geometry.is_empty:
+        for polygon in getattr(geometry, "geoms", [geometry]):
+            if polygon.geom_type != "Polygon":
+                continue
+            for ring in (polygon.exterior, *polygon.interiors):
+                xy = shapely.get_coordinates(ring)
+                codes = np.full(len(xy), MplPath.LINETO, dtype=np.uint8)
+                codes[0], codes[-1] = MplPath.MOVETO, MplPath.CLOSEPOLY
+                parts.append(MplPath(xy, codes))
+    return MplPath.make_compound_path(*parts) if parts else MplPath(np.empty((0, 2)))
+
+
+class _Paths:
+    """Paths by geometry (WKB), so each region's outline is built once per report
+    and a map whose regions did not change keeps its collection's paths."""
+
+    def __init__(self) -> None:
+        self._by_wkb: dict[bytes | None, MplPath] = {}
+
+    def __call__(self, geometries: gpd.GeoSeries) -> list[MplPath]:
+        values = np.asarray(geometries.array)
+        keys = shapely.to_wkb(values)
+        paths = []
+        for key, geometry in zip(keys, values, strict=True):
+            path = self._by_wkb.get(key)
+            if path is None:
+                path = self._by_wkb[key] = _polygon_path(geometry)
+            paths.append(path)
+        return paths
+
+
 def _polygon_paths(geometries: gpd.GeoSeries) -> list[MplPath]:
     """One matplotlib path per (multi)polygon, holes included (even-odd parts)."""
-    paths = []
-    for geometry in geometries:
-        parts = []
-        if geometry is not None and not geometry.is_empty:
-            for polygon in getattr(geometry, "geoms", [geometry]):
-                if polygon.geom_type != "Polygon":
-                    continue
-                for ring in (polygon.exterior, *polygon.interiors):
-                    xy = shapely.get_coordinates(ring)
-                    codes = np.full(len(xy), MplPath.LINETO, dtype=np.uint8)
-                    codes[0], codes[-1] = MplPath.MOVETO, MplPath.CLOSEPOLY
-                    parts.append(MplPath(xy, codes))
-        paths.append(
-            MplPath.make_compound_path(*parts) if parts else MplPath(np.empty((0, 2)))
-        )
-    return paths
+    return [_polygon_path(geometry) for geometry in geometries]
 
 
 def _draw_polygons(ax, geometries, *, facecolors, edgecolor, linewidth) -> None:
@@ -179,20 +198,7 @@ def _draw_polygons(ax, geometries, *, facecolors, edgecolor, linewidth) -> None:
     ax.add_collection(collection)
 
 
-def _map(ax, frame, colours, clusters, title, legend) -> None:
-    ax.set_axis_off()
-    _draw_polygons(
-        ax, frame.geometry, facecolors=colours, edgecolor="#9a9a9a", linewidth=0.2
-    )
-    if clusters is not None and not clusters.empty:
-        _draw_polygons(
-            ax, clusters.geometry, facecolors="none", edgecolor="#3c0000", linewidth=1.2
-        )
-    xmin, ymin, xmax, ymax = frame.total_bounds
-    ax.set_xlim(xmin, xmax)
-    ax.set_ylim(ymin, ymax)
-    ax.set_title(title, fontsize=10)
-    ax.set_aspect("equal")
+def _legend(ax, legend) -> None:
     if legend:
         ax.legend(
             handles=[
@@ -203,86 +209,178 @@ def _map(ax, frame, colours, clusters, title, legend) -> None:
             frameon=True,
             framealpha=0.85,
         )
+    elif ax.get_legend() is not None:
+        ax.get_legend().remove()
 
 
-def _industry_figure(
-    code: str,
-    lisa: gpd.GeoDataFrame | None,
-    lq: gpd.GeoDataFrame | None,
-    clusters: gpd.GeoDataFrame | None,
-    scatter: pd.DataFrame | None,
-    moran_i: float | None,
-    path: Path,
-) -> None:
-    panels = [p for p in (lq, lisa, lisa) if p is not None]
-    n = len(panels) + (scatter is not None)
-    figure, axes = plt.subplots(1, n, figsize=(4.6 * n, 4.8), dpi=90)
-    axes = np.atleast_1d(axes)
-    own = None
-    if clusters is not None and "industry" in clusters:
-        own = clusters[clusters["industry"].astype(str) == code]
-    i = 0
-    if lq is not None:
-        present = [
-            c for c in LQ_CLASSES if ((lq["lq"] >= c[0]) & (lq["lq"] < c[1])).any()
-        ]
-        _map(
-            axes[i],
-            lq,
-            [_lq_colour(v) for v in lq["lq"].astype("float64")],
-            own,
-            "Location quotient",
-            [(c[2], c[3]) for c in present],
+class _MapPanel:
+    """One map axes of the industry figure: a collection of the regions (filled per
+    industry) and one of the industry's cluster outlines, made once and updated."""
+
+    def __init__(self, ax, title: str) -> None:
+        ax.set_axis_off()
+        # y=1.0 is where matplotlib puts the title anyway; given, it skips the
+        # search for tick labels above the axes on every draw
+        ax.set_title(title, fontsize=10, y=1.0)
+        self.ax = ax
+        self.regions = PathCollection(
+            [], edgecolors="#9a9a9a", linewidths=0.2, facecolors="none"
         )
-        i += 1
-    if lisa is not None:
-        for column, table, title in (
-            ("quadrant", LISA_CATEGORIES, "LISA clusters"),
-            ("hotspot", HOTSPOT_CATEGORIES, "Hot spots (Gi*)"),
-        ):
-            if column not in lisa:
-                axes[i].set_axis_off()
-                i += 1
-                continue
+        self.outlines = PathCollection(
+            [], facecolors="none", edgecolors="#3c0000", linewidths=1.2
+        )
+        ax.add_collection(self.regions, autolim=False)
+        ax.add_collection(self.outlines, autolim=False)
+        ax.set_aspect("equal")
+
+    def update(self, frame, paths, colours, outlines, legend) -> None:
+        self.regions.set_paths(paths)
+        self.regions.set_facecolor(colours)
+        self.outlines.set_paths(outlines)
+        xmin, ymin, xmax, ymax = frame.total_bounds
+        self.ax.set_xlim(xmin, xmax)
+        self.ax.set_ylim(ymin, ymax)
+        _legend(self.ax, legend)
+
+
+class _IndustryFigure:
+    """The per-industry figure (LQ map, LISA map, hot-spot map, Moran scatterplot).
+
+    Every industry of a report has the same panels, so one figure is laid out once
+    (``tight_layout`` draws the whole figure) and redrawn per industry with new
+    colours, outlines, legends and scatter points: several times faster than a new
+    figure per industry.
+    """
+
+    def __init__(self, layout: tuple[bool, ...]) -> None:
+        has_lq, has_lisa, quadrant, hotspot, has_scatter = layout
+        n = int(has_lq) + 2 * int(has_lisa) + int(has_scatter)
+        self.figure, axes = plt.subplots(1, n, figsize=(4.6 * n, 4.8), dpi=90)
+        axes = list(np.atleast_1d(axes))
+        self.lq = _MapPanel(axes.pop(0), "Location quotient") if has_lq else None
+        self.maps = {}
+        if has_lisa:
+            for column, present, title in (
+                ("quadrant", quadrant, "LISA clusters"),
+                ("hotspot", hotspot, "Hot spots (Gi*)"),
+            ):
+                ax = axes.pop(0)
+                if present:
+                    self.maps[column] = _MapPanel(ax, title)
+                else:
+                    ax.set_axis_off()
+        self.scatter = _ScatterPanel(axes.pop(0)) if has_scatter else None
+        self.laid_out = False
+
+    def draw(self, lisa, lq, own, scatter, moran_i, paths: _Paths) -> None:
+        if self.lq is not None:
+            present = [
+                c for c in LQ_CLASSES if ((lq["lq"] >= c[0]) & (lq["lq"] < c[1])).any()
+            ]
+            self.lq.update(
+                lq,
+                paths(lq.geometry),
+                [_lq_colour(v) for v in lq["lq"].astype("float64")],
+                own,
+                [(c[2], c[3]) for c in present],
+            )
+        tables = {"quadrant": LISA_CATEGORIES, "hotspot": HOTSPOT_CATEGORIES}
+        for column, panel in self.maps.items():
+            table = tables[column]
             seen = set(lisa[column].astype(str))
-            _map(
-                axes[i],
+            panel.update(
                 lisa,
+                paths(lisa.geometry),
                 _categorical(lisa[column], table),
                 own,
-                title,
                 [(c, lab) for v, c, lab in table if v in seen],
             )
-            i += 1
-    if scatter is not None:
-        ax = axes[i]
+        if self.scatter is not None:
+            self.scatter.update(lisa, scatter, moran_i)
+        if not self.laid_out:
+            self.figure.tight_layout()
+            # tight_layout leaves a placeholder layout engine, which makes every
+            # savefig draw the figure twice; the layout is done, so drop it
+            self.figure.set_layout_engine(None)
+            self.laid_out = True
+
+
+class _IndustryFigures:
+    """The industry figures of one report: one `_IndustryFigure` per set of panels,
+    region outlines built once, cluster outlines selected per industry."""
+
+    def __init__(self, clusters: gpd.GeoDataFrame | None) -> None:
+        self.paths = _Paths()
+        self.clusters = clusters
+        self.cluster_paths = []
+        if clusters is not None and "industry" in clusters:
+            self.cluster_paths = _polygon_paths(clusters.geometry)
+        self.figures: dict[tuple[bool, ...], _IndustryFigure] = {}
+
+    def save(self, code, lisa, lq, scatter, moran_i, path: Path) -> None:
+        layout = (
+            lq is not None,
+            lisa is not None,
+            lisa is not None and "quadrant" in lisa,
+            lisa is not None and "hotspot" in lisa,
+            scatter is not None,
+        )
+        if layout not in self.figures:
+            self.figures[layout] = _IndustryFigure(layout)
+        figure = self.figures[layout]
+        own: list[MplPath] = []
+        if self.cluster_paths:
+            mine = (self.clusters["industry"].astype(str) == code).to_numpy()
+            own = [p for p, keep in zip(self.cluster_paths, mine, strict=True) if keep]
+        figure.draw(lisa, lq, own, scatter, moran_i, self.paths)
+        figure.figure.savefig(path, format="png")
+
+    def close(self) -> None:
+        for figure in self.figures.values():
+            plt.close(figure.figure)
+
+
+class _ScatterPanel:
+    """The Moran scatterplot axes: points, axes lines and the least-squares line,
+    made on the first draw and then moved to each industry's values."""
+
+    def __init__(self, ax) -> None:
+        self.ax = ax
+        self.points = self.fit = None
+
+    def update(self, lisa, scatter: pd.DataFrame, moran_i: float | None) -> None:
+        ax = self.ax
         quadrant = (
             lisa.set_index("region_id")["quadrant"].reindex(scatter.index).astype(str)
             if lisa is not None and "quadrant" in lisa
             else pd.Series("ns", index=scatter.index)
         )
         colours = _categorical(quadrant, LISA_CATEGORIES)
-        ax.scatter(
-            scatter["z"],
-            scatter["lag"],
-            s=14,
-            c=colours,
-            edgecolors="#555",
-            linewidths=0.3,
-        )
-        ax.axhline(0, color="#999", linewidth=0.6)
-        ax.axvline(0, color="#999", linewidth=0.6)
         slope = float(np.polyfit(scatter["z"], scatter["lag"], 1)[0])
         xs = np.array([scatter["z"].min(), scatter["z"].max()])
-        ax.plot(xs, slope * xs, color="#b2182b", linewidth=1.2)
+        if self.points is None:
+            self.points = ax.scatter(
+                scatter["z"],
+                scatter["lag"],
+                s=14,
+                c=colours,
+                edgecolors="#555",
+                linewidths=0.3,
+            )
+            ax.axhline(0, color="#999", linewidth=0.6)
+            ax.axvline(0, color="#999", linewidth=0.6)
+            (self.fit,) = ax.plot(xs, slope * xs, color="#b2182b", linewidth=1.2)
+            ax.set_xlabel("standardised LQ (z)", fontsize=8)
+            ax.set_ylabel("spatial lag of z", fontsize=8)
+            ax.tick_params(labelsize=7)
+        else:
+            self.points.set_offsets(np.column_stack([scatter["z"], scatter["lag"]]))
+            self.points.set_facecolor(colours)
+            self.fit.set_data(xs, slope * xs)
+            ax.relim()
+            ax.autoscale_view()
         shown = moran_i if moran_i is not None else slope
-        ax.set_title(f"Moran scatterplot, I = {shown:.3f}", fontsize=10)
-        ax.set_xlabel("standardised LQ (z)", fontsize=8)
-        ax.set_ylabel("spatial lag of z", fontsize=8)
-        ax.tick_params(labelsize=7)
-    figure.tight_layout()
-    figure.savefig(path, format="png")
-    plt.close(figure)
+        ax.set_title(f"Moran scatterplot, I = {shown:.3f}", fontsize=10, y=1.0)
 
 
 def _overview_figure(
@@ -318,8 +416,9 @@ def _overview_figure(
     ax.set_xlim(xmin, xmax)
     ax.set_ylim(ymin, ymax)
     ax.set_aspect("equal")
-    ax.set_title("Localized clusters", fontsize=11)
+    ax.set_title("Localized clusters", fontsize=11, y=1.0)
     figure.tight_layout()
+    figure.set_layout_engine(None)  # laid out: savefig need not draw twice
     figure.savefig(path, format="png")
     plt.close(figure)
 
@@ -545,34 +644,36 @@ def write_report(
             "<table><tr><th class='text'>Industry</th><th>Moran's I</th>"
             f"<th>pseudo p</th></tr>{rows}</table>",
         ]
-    for code in codes:
-        lisa_rows = lq_rows = None
-        if source is not None:
-            lisa_rows = source[source["industry"].astype(str) == code]
-        if lq_layer is not None:
-            lq_rows = lq_layer[lq_layer["industry"].astype(str) == code]
-        elif lisa_rows is not None and "lq" in lisa_rows:
-            lq_rows = lisa_rows
-        scatter = None
-        if weights is not None and lisa_rows is not None and "lq" in lisa_rows:
-            try:
-                scatter = moran_scatter_data(lisa_rows, weights, code)
-            except ValueError:
-                scatter = None  # constant LQ: nothing to scatter
-        moran_i = float(moran_by[code]["moran_i"]) if code in moran_by else None
-        image = f"industry_{code}.png"
-        _industry_figure(
-            code, lisa_rows, lq_rows, clusters, scatter, moran_i, folder / image
-        )
-        heading = _industry_label(code, names)
-        if moran_i is not None:
-            heading += f" (Moran's I {moran_i:.3f})"
-        parts += [
-            f"<h2>{html.escape(heading)}</h2>",
-            f"<img src='{image}' alt='Maps of industry {html.escape(code)}'>",
-        ]
-        if lq_rows is not None and {"stars", "strong_cluster"} & set(lq_rows):
-            parts.append(_strength_table(lq_rows))
+    figures = _IndustryFigures(clusters)
+    try:
+        for code in codes:
+            lisa_rows = lq_rows = None
+            if source is not None:
+                lisa_rows = source[source["industry"].astype(str) == code]
+            if lq_layer is not None:
+                lq_rows = lq_layer[lq_layer["industry"].astype(str) == code]
+            elif lisa_rows is not None and "lq" in lisa_rows:
+                lq_rows = lisa_rows
+            scatter = None
+            if weights is not None and lisa_rows is not None and "lq" in lisa_rows:
+                try:
+                    scatter = moran_scatter_data(lisa_rows, weights, code)
+                except ValueError:
+                    scatter = None  # constant LQ: nothing to scatter
+            moran_i = float(moran_by[code]["moran_i"]) if code in moran_by else None
+            image = f"industry_{code}.png"
+            figures.save(code, lisa_rows, lq_rows, scatter, moran_i, folder / image)
+            heading = _industry_label(code, names)
+            if moran_i is not None:
+                heading += f" (Moran's I {moran_i:.3f})"
+            parts += [
+                f"<h2>{html.escape(heading)}</h2>",
+                f"<img src='{image}' alt='Maps of industry {html.escape(code)}'>",
+            ]
+            if lq_rows is not None and {"stars", "strong_cluster"} & set(lq_rows):
+                parts.append(_strength_table(lq_rows))
+    finally:
+        figures.close()
     if weights is None:
         parts.append(
             "<p class='note'>Moran scatterplots are left out: no weights given.</p>"

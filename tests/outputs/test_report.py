@@ -137,3 +137,26 @@ def test_report_inputs_not_modified(tmp_path, layers, weights):
 def test_report_needs_a_statistics_layer(tmp_path, layers):
     with pytest.raises(ValueError, match="needs a 'lisa' or 'location_quotients'"):
         write_report({"regions": layers["regions"]}, tmp_path, title="T")
+
+
+def test_report_redraws_one_figure_per_industry_without_leftovers(
+    tmp_path, layers, weights
+):
+    # One figure is reused for every industry: 5121, drawn after 3141, must show
+    # none of 3141's cluster outline (#3c0000) and look as if drawn alone.
+    from matplotlib.image import imread
+
+    both, alone = tmp_path / "both", tmp_path / "alone"
+    write_report(layers, both, title="T", weights=weights)
+    write_report(layers, alone, title="T", weights=weights, industries=["5121"])
+
+    def outline_pixels(path):
+        # dark red: the cluster outline #3c0000, antialiased over the fills
+        rgb = (imread(path)[..., :3] * 255).round()
+        return int(((rgb.max(axis=-1) < 90) & (rgb[..., 0] - rgb[..., 2] > 25)).sum())
+
+    assert outline_pixels(both / "industry_3141.png") > 100
+    assert outline_pixels(both / "industry_5121.png") == 0
+    np.testing.assert_array_equal(
+        imread(both / "industry_5121.png"), imread(alone / "industry_5121.png")
+    )
