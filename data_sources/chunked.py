@@ -1,4 +1,9 @@
-"""Registry to region x industry table in bounded memory, streaming Arrow batches."""
+"""Registry to region x industry table in bounded memory, streaming Arrow batches.
+
+A shortcut for a postcode-only table (no validation, one geocoding tier); the real
+firm-level chain (validation, every tier, point in polygon, outputs) at any size is
+:mod:`data_sources.firm_engine`.
+"""
 
 from __future__ import annotations
 

@@ -310,7 +310,8 @@ def validate_registry_fast(
 
     positions = np.flatnonzero(failed)
     if len(positions) == 0:
-        empty = validate_registry(raw.iloc[:0], **options)[1]
+        columns = [*raw.columns, *(["source_row"] if "source_row" not in raw else [])]
+        empty = frame.iloc[:0][columns].assign(reason=pd.Series([], dtype="str"))
         return validated.reset_index(drop=True), empty
     # the failing rows through validate_registry itself, with context rows for
     # duplicates whose first row is not among them (dropped afterwards)
