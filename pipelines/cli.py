@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 import time
+from functools import cache
 from pathlib import Path
 
 from data_sources.study import StudyError, load_study, missing_inputs
@@ -170,7 +172,197 @@ def _ensure_partitions_know(name: str, years: list[int]) -> None:
             importlib.reload(_sys.modules[module])
 
 
-def _run(study_file: str, out_dir: str, years: list[int]) -> int:
+@cache
+def _process_instance(pid: int, home: str):
+    """The Dagster instance at ``home`` (``$DAGSTER_HOME``) of process ``pid``."""
+    import dagster as dg
+
+    return dg.DagsterInstance.get()
+
+
+def _run_year(job, name: str, check_names, instance, year: int, key: str) -> int:
+    """One Dagster run of one study year, with its progress lines and summary."""
+    started = time.perf_counter()
+    print(f"\n== {name} {year} ==", flush=True)
+    result = job.execute_in_process(
+        instance=instance,
+        partition_key=key,
+        raise_on_error=False,
+        run_config={
+            "loggers": {
+                "progress": {
+                    "config": {
+                        "total_steps": len(job.graph.nodes),
+                        "check_names": check_names,
+                    }
+                }
+            }
+        },
+    )
+    elapsed = time.perf_counter() - started
+    if not result.success:
+        _failure(result, elapsed)
+        return EXIT_RUN_FAILED
+    _summary(result, elapsed)
+    return 0
+
+
+def _can_fork() -> bool:
+    """Whether year workers can be forked from this process.
+
+    Forked workers inherit the imported pipeline, the definitions and the prepared
+    study instead of paying for them again. Forking is only safe from a process
+    with one thread and without a started numba thread pool (GNU OpenMP's does not
+    survive a fork), which is how `agglo` starts; else the years run in turn.
+    """
+    import multiprocessing
+    import threading
+
+    if not sys.platform.startswith("linux"):
+        return False
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    parallel = sys.modules.get("numba.np.ufunc.parallel")
+    return threading.active_count() == 1 and not getattr(
+        parallel, "_is_initialized", False
+    )
+
+
+class _Lines(io.TextIOBase):
+    """A year worker's stdout or stderr: whole lines go to the parent, tagged."""
+
+    def __init__(self, events, stream: str) -> None:
+        self.events, self.stream, self.year, self._buffer = events, stream, None, ""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self._buffer += text
+        if "\n" in self._buffer:
+            done, _, self._buffer = self._buffer.rpartition("\n")
+            self.events.put(("text", self.year, self.stream, done + "\n"))
+        return len(text)
+
+    def flush(self) -> None:
+        if self._buffer:
+            self.events.put(("text", self.year, self.stream, self._buffer))
+            self._buffer = ""
+
+
+def _year_worker(run_year, tasks, events, stop) -> None:
+    out, err = _Lines(events, "out"), _Lines(events, "err")
+    sys.stdout, sys.stderr = out, err
+    while (year := tasks.get()) is not None:
+        if stop.is_set():  # an earlier year failed: start nothing new
+            events.put(("skipped", year, os.getpid()))
+            continue
+        out.year = err.year = year
+        events.put(("started", year, os.getpid()))
+        try:
+            status = run_year(year)
+        except Exception as exc:  # reported; the parent decides what runs next
+            print(f"agglo: year {year} stopped: {exc!r}", file=sys.stderr)
+            status = EXIT_RUN_FAILED
+        out.flush()
+        err.flush()
+        events.put(("done", year, status))
+
+
+def _run_years_side_by_side(run_year, years: list[int], workers: int) -> int:
+    """``run_year(year)`` for every year in ``workers`` forked processes.
+
+    Output is shown as if the years ran one after the other: the earliest
+    unfinished year streams live; later years are held back and shown, complete,
+    when their turn comes. After a failed year no new year starts (years already
+    running finish) and the first failure's status is returned.
+    """
+    import multiprocessing
+    import queue
+
+    context = multiprocessing.get_context("fork")
+    tasks, events, stop = context.SimpleQueue(), context.Queue(), context.Event()
+    for year in years:
+        tasks.put(year)
+    for _ in range(workers):
+        tasks.put(None)
+    sys.stdout.flush()
+    sys.stderr.flush()  # else a child would print the parent's buffer again
+    processes = [
+        context.Process(
+            target=_year_worker,
+            args=(run_year, tasks, events, stop),
+            daemon=True,
+        )
+        for _ in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    order = list(years)
+    held: dict[int, list[tuple[str, str]]] = {year: [] for year in order}
+    status: dict[int, int] = {}
+    running: dict[int, int] = {}  # worker pid -> year
+    shown = 0  # years before order[shown] are complete on screen
+
+    def show(year: int, stream: str, text: str) -> None:
+        if order.index(year) > shown:  # an earlier year is still on screen
+            held[year].append((stream, text))
+            return
+        target = sys.stdout if stream == "out" else sys.stderr
+        target.write(text)
+        target.flush()
+
+    try:
+        while len(status) < len(order):
+            try:
+                kind, year, value, *text = events.get(timeout=1.0)
+            except queue.Empty:
+                # a worker that exited with an error (killed, out of memory) says
+                # nothing more: its year failed
+                for process in processes:
+                    year = running.get(process.pid)
+                    if process.exitcode and year is not None:
+                        running.pop(process.pid)
+                        show(
+                            year,
+                            "err",
+                            f"agglo: the process of year {year} "
+                            f"died (exit code {process.exitcode})\n",
+                        )
+                        status[year] = EXIT_RUN_FAILED
+                        stop.set()
+                if not any(p.is_alive() for p in processes):
+                    for year in order:
+                        status.setdefault(year, EXIT_RUN_FAILED)
+            else:
+                if kind == "text":
+                    show(year, value, text[0])
+                elif kind == "started":
+                    running[value] = year
+                elif kind == "skipped":
+                    status[year] = None
+                else:  # done
+                    status[year] = value
+                    running = {p: y for p, y in running.items() if y != year}
+                    if value:
+                        stop.set()
+            while shown < len(order) and order[shown] in status:
+                shown += 1
+                if shown < len(order):
+                    for stream, line in held[order[shown]]:
+                        show(order[shown], stream, line)
+                    held[order[shown]].clear()
+    finally:
+        stop.set()
+        for process in processes:
+            process.join(timeout=60)
+            if process.is_alive():
+                process.terminate()
+    failed = [code for code in status.values() if code]
+    return failed[0] if failed else 0
+
+
+def _run(study_file: str, out_dir: str, years: list[int], jobs: int = 2) -> int:
     if study_file:
         study_file = str(Path(study_file).resolve())
         status = _validate(study_file)
@@ -209,36 +401,28 @@ def _run(study_file: str, out_dir: str, years: list[int]) -> int:
         )
         return EXIT_BAD_STUDY
     job = defs.resolve_job_def("refresh_clusters_job")
-    instance = dg.DagsterInstance.get()
+    # made before any worker is forked: a fresh instance's tables are created once
+    instance = _process_instance(os.getpid(), os.environ["DAGSTER_HOME"])
     print(
         f"agglo: running study {study.name!r}, year(s) {wanted}, in the Dagster "
         f"instance at {os.environ['DAGSTER_HOME']}",
         flush=True,
     )
     check_names = [spec.name for checks in ALL_CHECKS for spec in checks.check_specs]
-    for year in wanted:
-        started = time.perf_counter()
-        print(f"\n== {study.name} {year} ==", flush=True)
-        result = job.execute_in_process(
-            instance=instance,
-            partition_key=partition_key_for(study.name, year),
-            raise_on_error=False,
-            run_config={
-                "loggers": {
-                    "progress": {
-                        "config": {
-                            "total_steps": len(job.graph.nodes),
-                            "check_names": check_names,
-                        }
-                    }
-                }
-            },
-        )
-        elapsed = time.perf_counter() - started
-        if not result.success:
-            _failure(result, elapsed)
-            return EXIT_RUN_FAILED
-        _summary(result, elapsed)
+
+    def run_year(year: int) -> int:
+        key = partition_key_for(study.name, year)
+        # the instance of this process: a forked year worker opens its own
+        here = _process_instance(os.getpid(), os.environ["DAGSTER_HOME"])
+        return _run_year(job, study.name, check_names, here, year, key)
+
+    workers = min(jobs, len(wanted)) if _can_fork() else 1
+    if workers > 1:
+        status = _run_years_side_by_side(run_year, wanted, workers)
+    else:
+        status = next(filter(None, map(run_year, wanted)), 0)
+    if status:
+        return status
     if len(study.analysis_years) < MIN_TREND_YEARS:
         print(
             f"\nagglo: trends across years skipped: study {study.name!r} has "
@@ -274,12 +458,21 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         help="year to run (repeatable); default: every year of the study",
     )
+    run.add_argument(
+        "--jobs",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="years run side by side, one process each (default: %(default)s; "
+        "1 runs them one after the other, with less memory)",
+    )
     validate = commands.add_parser("validate", help="check a study and its inputs")
     validate.add_argument("--study", required=True, help="study YAML file")
     args = parser.parse_args(argv)
     if args.command == "validate":
         return _validate(args.study)
-    return _run(args.study, args.out, args.year)
+    if args.jobs < 1:
+        parser.error(f"--jobs must be at least 1; got {args.jobs}")
+    return _run(args.study, args.out, args.year, args.jobs)
 
 
 if __name__ == "__main__":

@@ -1,16 +1,19 @@
 """The agglo command: validate refuses bad studies; run records into the instance."""
 
 import os
+import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import dagster as dg
 import pyogrio
+import pytest
 import yaml
 
 from data_sources.demo_study import prepare_demo_study
-from pipelines.cli import main
+from pipelines.cli import _can_fork, _run_years_side_by_side, main
 
 
 def test_validate_names_each_bad_field(tmp_path, capsys):
@@ -94,6 +97,21 @@ def test_run_publishes_and_records_in_the_persistent_instance(tmp_path):
     assert (latest / "agglomeration.qgz").is_file()
     assert "check registry_rows_accounted_for: passed" in proc.stdout
     assert "emerging hot spots" in proc.stdout
+    # years run side by side, but each year's lines come together, in year order
+    blocks = proc.stdout.split("\n== georgia-demo ")[1:]
+    assert [b.split(" ==")[0] for b in blocks] == [
+        "2022",
+        "2023",
+        "2024",
+        "trends across [2022, 2023, 2024]",
+    ]
+    for block in blocks[:3]:
+        steps = [
+            tuple(map(int, m)) for m in re.findall(r"^\[(\d+)/(\d+)\]", block, re.M)
+        ]
+        assert [k for k, _ in steps] == sorted(k for k, _ in steps)
+        assert steps[-1][0] == steps[-1][1]  # the last step of the run
+        assert block.count(" succeeded in ") == 1
     layers = [str(n) for n in pyogrio.list_layers(latest / "agglomeration.gpkg")[:, 0]]
     assert "clusters" in layers
     with dg.DagsterInstance.from_config(str(home)) as instance:
@@ -108,3 +126,31 @@ def test_run_publishes_and_records_in_the_persistent_instance(tmp_path):
             "georgia-demo",
         }
         assert Path(instance.root_directory) == home
+
+
+def _fake_year(year: int) -> int:
+    """Stands in for one Dagster run: later years finish first, 2021 fails."""
+    print(f"== {year} ==", flush=True)
+    time.sleep({2020: 0.6, 2021: 0.3, 2022: 0.1, 2023: 0.1}[year])
+    print(f"{year} step", file=sys.stderr, flush=True)
+    print(f"{year} done")
+    return 1 if year == 2021 else 0
+
+
+def test_years_side_by_side_print_as_if_run_in_turn(capfd):
+    if not _can_fork():
+        pytest.skip("this test process cannot fork safely (threads or numba pool)")
+    assert _run_years_side_by_side(_fake_year, [2020, 2022], workers=2) == 0
+    out, err = capfd.readouterr()
+    # 2022 finished first but is shown after 2020, each year's lines together
+    assert out.splitlines() == ["== 2020 ==", "2020 done", "== 2022 ==", "2022 done"]
+    assert err.splitlines() == ["2020 step", "2022 step"]
+
+
+def test_a_failed_year_starts_no_new_year(capfd):
+    if not _can_fork():
+        pytest.skip("this test process cannot fork safely (threads or numba pool)")
+    # one worker: 2021 fails, so 2022 and 2023 never start
+    assert _run_years_side_by_side(_fake_year, [2020, 2021, 2022, 2023], 1) == 1
+    out, _ = capfd.readouterr()
+    assert "2021 done" in out and "2022" not in out and "2023" not in out
