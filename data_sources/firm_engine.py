@@ -93,13 +93,12 @@ from data_sources.study import (
 from geo.firm_chain import (
     earlier_duplicates,
     employment_cells,
-    locate_firms,
     locate_firms_in_regions,
     reason_field_counts,
     region_industry_table,
     validate_registry_fast,
 )
-from geo.geocode import DEFAULT_TIERS
+from geo.geocode import DEFAULT_TIERS, geocode_firms
 from geo.lq import employment_by_region_industry
 from geo.privacy import protect_personal_data
 from geo.regions import assign_to_regions
@@ -552,10 +551,18 @@ def _run_pandas(
     work: Path,
     online: Callable | None,
 ) -> tuple[pd.DataFrame, list[str], dict[str, Any]]:
+    # the assets' code, line for line: the reference the other engines must equal
     raw = _protect(read_registry(src), options)
     validated, rejected = validate_registry(raw, **options.validation_options())
-    located = locate_firms(validated, **options.geocode_options(), online=online)
-    firms = assign_to_regions(located, regions)
+    geocode = options.geocode_options()
+    crs = geocode.pop("crs")
+    located = geocode_firms(validated, **geocode, online=online)
+    firms = validated.drop(columns=["lat", "lon"]).join(
+        located[["lon", "lat", "match_level", "match_score", "match_reason"]]
+    )
+    points = gpd.points_from_xy(firms["lon"], firms["lat"], crs="EPSG:4326")
+    firm_locations = gpd.GeoDataFrame(firms, geometry=points, crs="EPSG:4326")
+    firms = assign_to_regions(firm_locations.to_crs(crs), regions)
     active = firms[active_in_year(firms, options.year)]
     in_study = active[active["region_id"].notna()]
     if options.industries is not None:
@@ -832,7 +839,7 @@ def _earlier_rows(ids: list[pa.Array]) -> np.ndarray:
 def _stripped_ids(values: pd.Series) -> pa.Array:
     """Ids stripped as ``validate_registry`` strips them, as Arrow text."""
     ids = values.astype("string").str.strip()
-    return pa.array(ids.array.to_numpy(dtype=object, na_value=None), pa.large_string())
+    return pa.array(ids.array).cast(pa.large_string())  # no Python object per id
 
 
 def _plan_parquet(src: RegistrySource, chunk_rows: int) -> tuple[ChunkPlan, list]:
@@ -1196,11 +1203,19 @@ def _run_dask(
     address: str,
     workers: int,
 ) -> pd.DataFrame:
+    import dask
     import dask.dataframe as dd
 
     if not plan.chunks:
         return _summary()
-    with _dask_client(client, address, workers) as dask_client:
+    with (
+        _dask_client(client, address, workers) as dask_client,
+        # partitions as read_chunk makes them: dask's object-to-Arrow string
+        # conversion would add a task between reading and processing, which keeps
+        # the two from fusing into one task per chunk (then partitions are read
+        # ahead and moved between workers)
+        dask.config.set({"dataframe.convert-string": False}),
+    ):
         registry = dd.from_map(
             _read_chunk_task,
             plan.chunks,
@@ -1220,7 +1235,9 @@ def _run_dask(
             meta=_summary(),
             enforce_metadata=False,
         )
-        return dask_client.compute(summaries, sync=True)
+        # optimize() fuses reading and processing into one task per chunk;
+        # Client.compute alone leaves them apart
+        return dask_client.compute(summaries.optimize(), sync=True)
 
 
 def _raw_meta(plan: ChunkPlan) -> pd.DataFrame:
