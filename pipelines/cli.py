@@ -250,7 +250,27 @@ class _Lines(io.TextIOBase):
             self._buffer = ""
 
 
-def _year_worker(run_year, tasks, events, stop) -> None:
+def _orphan_watch(events, parent: int) -> None:
+    """Stop this worker's run (as Ctrl-C would) if the agglo process is gone."""
+    import signal
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        events.cancel_join_thread()  # nobody reads the queue any more
+        os.kill(os.getpid(), signal.SIGINT)  # Dagster ends the run as interrupted
+        time.sleep(30.0)
+        os._exit(EXIT_RUN_FAILED)
+
+    # a shell starting agglo in the background ignores SIGINT; the watch needs it
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    threading.Thread(target=watch, name="agglo-orphan-watch", daemon=True).start()
+
+
+def _year_worker(run_year, tasks, events, stop, parent: int) -> None:
+    _orphan_watch(events, parent)
     out, err = _Lines(events, "out"), _Lines(events, "err")
     sys.stdout, sys.stderr = out, err
     while (year := tasks.get()) is not None:
@@ -264,6 +284,8 @@ def _year_worker(run_year, tasks, events, stop) -> None:
         except Exception as exc:  # reported; the parent decides what runs next
             print(f"agglo: year {year} stopped: {exc!r}", file=sys.stderr)
             status = EXIT_RUN_FAILED
+        if status:
+            stop.set()  # before taking the next year
         out.flush()
         err.flush()
         events.put(("done", year, status))
@@ -291,7 +313,7 @@ def _run_years_side_by_side(run_year, years: list[int], workers: int) -> int:
     processes = [
         context.Process(
             target=_year_worker,
-            args=(run_year, tasks, events, stop),
+            args=(run_year, tasks, events, stop, os.getpid()),
             daemon=True,
         )
         for _ in range(workers)
