@@ -228,6 +228,60 @@ def _can_fork() -> bool:
     )
 
 
+def _warm_compiled_code() -> None:
+    """Compile the analysis' numba kernels on tiny inputs, or load them from the
+    cache (run in a child process; the kernels' first call in a process costs
+    ~15 s without a cache).
+
+    The calls go through the same functions as the pipeline, so the compiled
+    signatures are the ones the year runs look up in the cache.
+    """
+    import warnings
+
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    from shapely.geometry import box
+
+    from geo.autocorrelation import lisa_table
+    from geo.points import k_density
+    from geo.weights import build_weights
+
+    warnings.simplefilter("ignore")
+    ids = [f"r{i}" for i in range(16)]
+    cells = gpd.GeoDataFrame(
+        {"region_id": ids},
+        geometry=[box(i % 4, i // 4, i % 4 + 1, i // 4 + 1) for i in range(16)],
+        crs="EPSG:32616",
+    )
+    lq = pd.DataFrame(
+        {
+            "region_id": ids * 2,
+            "industry": ["a"] * 16 + ["b"] * 16,
+            "lq": np.random.default_rng(0).uniform(0.1, 3.0, 32),
+        }
+    )
+    lisa_table(lq, build_weights(cells, "queen"), value="lq", permutations=99, seed=1)
+    xy = np.random.default_rng(1).uniform(0, 1e4, (40, 2))
+    firms = gpd.GeoDataFrame(
+        {"industry": ["a"] * 10 + ["b"] * 30},
+        geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]),
+        crs="EPSG:32616",
+    )
+    k_density(firms, "a", simulations=19, seed=1)
+
+
+def _start_warming_compiled_code() -> None:
+    """Warm the numba cache in a forked child while this process imports the
+    pipeline and prepares the study: on a first run (empty cache) the year
+    workers then load the kernels instead of each compiling them."""
+    import multiprocessing
+
+    if _can_fork():
+        context = multiprocessing.get_context("fork")
+        context.Process(target=_warm_compiled_code, daemon=True).start()
+
+
 class _Lines(io.TextIOBase):
     """A year worker's stdout or stderr: whole lines go to the parent, tagged."""
 
@@ -392,6 +446,7 @@ def _run(study_file: str, out_dir: str, years: list[int], jobs: int = 2) -> int:
             return status
         # the definitions discover studies when imported: make this one of them
         os.environ["AGGLO_STUDY"] = study_file
+    _start_warming_compiled_code()
     # One persistent instance shared with `dagster dev`, so the run shows in the UI.
     from pipelines.paths import dagster_home
 
