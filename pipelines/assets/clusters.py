@@ -94,7 +94,7 @@ def lisa(
     context.log.info(
         f"LISA and Gi* of {location_quotients['industry'].nunique()} industries x "
         f"{region_weights.n} regions, {methods.permutations} permutations each "
-        "(the first call in a process compiles esda's numba code: ~15 s)"
+        "(numba kernels: ~15 s to compile when the on-disk cache is empty)"
     )
     table = lisa_table(
         location_quotients,
@@ -111,7 +111,7 @@ def lisa(
         how="left",
     )
     # share of weight specifications (queen, KNN 4..12, 3 bands) keeping each HH;
-    # in this asset so esda's numba code compiles once per step process
+    # in this asset so the numba kernels load once per step process
     robust = hh_robustness(
         location_quotients,
         robustness_graphs(study_regions, islands=methods.islands),
