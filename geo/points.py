@@ -855,10 +855,10 @@ def _binned_pair_counts(x, y, reach, step, n_bins):  # pragma: no cover - numba
     # 500k-pair temporaries that made the simulations the slowest step of the
     # pipeline: pairs in pdist's order (i < j, row by row), pdist's
     # sqrt(dx**2 + dy**2), each bin summed in that order. Distances of a row are
-    # computed first (a loop LLVM vectorises), then scattered; pairs beyond
-    # ``reach`` go to a spare bin that is dropped.
-    lower = np.zeros(n_bins + 2)
-    upper = np.zeros(n_bins + 2)
+    # computed first (a loop LLVM vectorises), pairs within ``reach`` kept without
+    # a branch (a third of the pairs are beyond it, at random), then scattered.
+    lower = np.zeros(n_bins)
+    upper = np.zeros(n_bins)
     n = x.shape[0]
     dist = np.empty(n)
     pos = np.empty(n)
@@ -872,14 +872,16 @@ def _binned_pair_counts(x, y, reach, step, n_bins):  # pragma: no cover - numba
             d = np.sqrt(dx * dx + dy * dy)
             dist[k] = d
             pos[k] = d / step
+        kept = 0
         for k in range(m):
+            pos[kept] = pos[k]
+            kept += dist[k] < reach
+        for k in range(kept):
             lo = np.int64(pos[k])
             frac = pos[k] - lo
-            if not dist[k] < reach:
-                lo = n_bins
             lower[lo] += 1.0 - frac
             upper[lo + 1] += frac
-    return lower[:n_bins] + upper[:n_bins]
+    return lower + upper
 
 
 def _global_band(sims: np.ndarray, level: float, *, upper: bool) -> np.ndarray:
