@@ -32,6 +32,7 @@ bench: $(INSTALLED)  ## benchmarks on demand (results in benchmarks/results/); n
 	$(BIN)/python benchmarks/bench_lisa.py
 	$(BIN)/python benchmarks/bench_registry_10m.py
 	$(BIN)/python benchmarks/bench_geocode.py
+	$(BIN)/python benchmarks/bench_demo_run.py
 
 clean:
 	rm -rf $(VENV) .dagster_home demo_data published
