@@ -92,10 +92,16 @@ def child(args: argparse.Namespace) -> None:
         firms=args.child, chunk_rows=args.chunk_rows, dask_workers=args.workers
     )
     t0 = time.perf_counter()
+    load0 = os.getloadavg()[0]
+    before = cpu_seconds()
     result = run_firm_engine(
         study, year=YEAR, regions=regions, out_dir=args.out, engine=engine
     )
     run_s = time.perf_counter() - t0
+    # this process and every process it started and waited for (Dask's nannies and
+    # workers end with the run): the work done, whatever else runs on the machine
+    cpu_s = cpu_seconds() - before
+    load1 = os.getloadavg()[0]
     result.table.to_parquet(Path(args.out) / "table.parquet")
     print(
         "RESULT "
@@ -104,6 +110,8 @@ def child(args: argparse.Namespace) -> None:
                 "engine": args.child,
                 "setup_s": setup_s,
                 "run_s": run_s,
+                "cpu_s": cpu_s,
+                "load": [load0, load1],
                 "chunks": result.chunks,
                 "counts": result.counts,
                 "industries": len(result.industries),
@@ -114,6 +122,15 @@ def child(args: argparse.Namespace) -> None:
         ),
         flush=True,
     )
+
+
+def cpu_seconds() -> float:
+    """User + system CPU of this process and its ended, waited-for descendants."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
 
 
 # --- parent: generate, run, compare ---------------------------------------------------
@@ -274,15 +291,26 @@ def write_results(args, runs, same_big, same_small, gen_s, size_mb, compare_s, l
         "read before it). Memory: peak summed RSS of the engine's process tree "
         "(Dask: client, scheduler, nannies, workers), sampled every 0.2 s.",
         "",
-        "| engine | rows | chunks | run (s) | rows/s | peak RSS, process tree (GB) |",
-        "|---|---|---|---|---|---|",
+        "| engine | rows | chunks | run (s) | rows/s | peak RSS, process tree (GB) "
+        "| CPU (s) | CPU / run | load average at start / end |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, run in runs.items():
         rows = run["counts"]["rows"]
         lines.append(
             f"| {name} | {rows:,} | {run['chunks']} | **{run['run_s']:.1f}** | "
-            f"{rows / run['run_s']:,.0f} | **{run['peak_tree_gb']:.2f}** |"
+            f"{rows / run['run_s']:,.0f} | **{run['peak_tree_gb']:.2f}** | "
+            f"{run['cpu_s']:.0f} | {run['cpu_s'] / run['run_s']:.2f} | "
+            f"{run['load'][0]:.1f} / {run['load'][1]:.1f} |"
         )
+    lines += [
+        "",
+        "CPU: user + system seconds of the engine's process and the processes it "
+        "started (Dask workers), the work done whatever else ran; CPU / run near 1 "
+        "means one core's worth, near 2 both cores. When other sessions load the "
+        "machine, the Dask workers get less than two cores and its wall time does "
+        "not halve.",
+    ]
     lines += [
         "",
         f"Targets: under 300 s and 8 GB for {args.rows:,} rows: chunked "

@@ -37,9 +37,10 @@ Why each step uses what it uses (measured on 2 cores; see
   pyarrow's CSV reader differs on those. A CSV, Excel or GeoPackage registry is
   staged once as Parquet in the first pass, which has to read it whole anyway.
 - Duplicate ids: Arrow ``dictionary_encode`` of the stripped ids (hash based,
-  codes in order of first appearance) and a numpy running maximum: one pass.
-  DuckDB or polars would do the same join or window but are not dependencies, and
-  this step takes a few seconds at 10 million rows.
+  codes in order of first appearance) and a numpy running maximum: one pass. On
+  10 million ids (0.3 % repeated), median of 3 on the shared 2-core machine, same
+  answer: Arrow + numpy 4.8 s, polars 2.1 ``first().over("id")`` 5.1 s, DuckDB
+  2.0 ``first_value() over (partition by id)`` 6.4 s; so neither is added.
 - Validation, geocoding, assignment: pandas/geopandas, through the pipeline's own
   functions (:mod:`geo.firm_chain` runs each check once per distinct value and
   each point in polygon test once per distinct point, which is where the time

@@ -531,8 +531,8 @@ class EngineSpec(_Strict):
     )
     chunk_rows: Annotated[int, Field(ge=1, le=50_000_000)] = Field(
         500_000,
-        description="Registry rows per chunk (chunked, dask); about 1.5 GB of "
-        "memory per 500,000 rows in each process.",
+        description="Registry rows per chunk (chunked, dask); about 1 GB of memory "
+        "per process at 500,000 rows.",
     )
     dask_address: str = Field(
         "",

@@ -9,7 +9,9 @@ results concatenated:
   rows, values, reasons and order), but computes its checks once per distinct value
   and writes reasons only for the rows that fail; duplicate ids across chunks come
   from a global pass (:func:`earlier_duplicates`).
-- :func:`locate_firms` is what the pipeline's ``firm_locations`` asset does.
+- :func:`locate_firms` is what the pipeline's ``firm_locations`` asset does, and
+  :func:`locate_firms_in_regions` its ``firms_in_regions``; both geocode once per
+  distinct combination of the columns geocoding reads.
 - :func:`assign_to_regions_by_point` is :func:`geo.regions.assign_to_regions`,
   computed once per distinct point.
 - :func:`employment_cells` and :func:`region_industry_table` split the pipeline's
@@ -543,6 +545,12 @@ def _column_codes(values: pd.Series) -> np.ndarray:
     ):
         bits = np.ascontiguousarray(values.to_numpy(dtype=np.float64)).view(np.int64)
         return pd.factorize(bits)[0]
+    if pd.api.types.is_object_dtype(values.dtype) and pd.api.types.infer_dtype(
+        values, skipna=True
+    ) not in ("string", "empty"):
+        # mixed objects: 2134 and 2134.0 hash alike but are written differently in
+        # geocode_firms' notes, so compare them by type and text
+        values = values.map(lambda v: f"{type(v).__name__}:{v!r}")
     return pd.factorize(values, use_na_sentinel=False)[0]
 
 

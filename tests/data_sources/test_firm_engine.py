@@ -275,6 +275,28 @@ def test_personal_data_hashed_the_same_way(tmp_path, options, regions):
     assert firms["name"].str.len().eq(16).all() and firms["address"].eq("").all()
 
 
+@pytest.mark.parametrize("kind", ["xlsx", "gpkg"])
+def test_excel_and_geopackage_registries_are_staged(tmp_path, options, regions, kind):
+    # read whole by read_registry (their formats bound their size), then chunked
+    frame = pd.DataFrame(HAND[1:], columns=HAND[0])
+    if kind == "xlsx":
+        path = tmp_path / "firms.xlsx"
+        frame.to_excel(path, index=False)
+    else:
+        path = tmp_path / "firms.gpkg"
+        lon = pd.to_numeric(frame.pop("lon"), errors="coerce")
+        lat = pd.to_numeric(frame.pop("lat"), errors="coerce")
+        points = gpd.points_from_xy(lon, lat, crs="EPSG:4326")
+        gpd.GeoDataFrame(frame, geometry=points).to_file(path, layer="firms")
+    one = replace(options, min_industry_firms=1)
+    engines = ["pandas", "chunked"]
+    results = run_all(
+        {"path": str(path)}, one, regions, tmp_path, engines, chunk_rows=3
+    )
+    assert_identical(results)
+    assert results["chunked"][0].counts["by_tier"]["coordinates"] == 1
+
+
 # --- the demo registry against the pipeline's own functions --------------------------
 def pipeline_outputs(study, year, regions):
     """What the ingest, geocode and indicators assets compute, line for line."""

@@ -298,6 +298,20 @@ def test_locate_firms_is_the_firm_locations_asset(firms, crs):
     ]
 
 
+def test_locate_firms_with_numbers_for_postcodes(firms):
+    # a frame typed by hand: 30720 and 30720.0 are one ZIP but written apart in
+    # notes; -5, -5.0 and "-5" are invalid and quoted as written
+    mixed = firms.assign(
+        postcode=pd.Series(
+            [30720, 30720.0, "30720", -5, "-5", None, np.nan, 3072.5, "", -5.0] * 2,
+            dtype=object,
+        )
+    )
+    kw = {"postcodes": POSTCODES, "tiers": ["postcode"]}
+    got = locate_firms(mixed, crs="EPSG:32616", **kw)
+    assert_same_located(got, asset_firm_locations(mixed, "EPSG:32616", **kw))
+
+
 def test_locate_firms_keeps_raw_postcodes_for_the_online_tier(firms):
     # the online tier's query text shows the postcode as written, so ZIP+4 is not
     # shortened before it (the answers here echo the query)
