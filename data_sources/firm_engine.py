@@ -913,6 +913,8 @@ def _stage(
         )
     chunks, ids, start = [], [], 0
     for k, frame in enumerate(frames):
+        if len(frame) == 0:
+            continue  # a header without rows: read (and checked), nothing to stage
         path = staging / f"stage-{k:06d}.parquet"
         table = pa.Table.from_pandas(_text_dtypes(frame), preserve_index=False)
         pq.write_table(table, path)

@@ -499,6 +499,17 @@ def test_bad_registry_fails_as_read_registry_does(
                        out_dir=tmp_path / "out", engine=engine)  # fmt: skip
 
 
+@pytest.mark.parametrize("engine", ["pandas", "chunked"])
+def test_registry_without_rows(tmp_path, options, regions, engine):
+    path = tmp_path / "firms.csv"
+    path.write_text("firm_id,industry_code,employees\n")
+    result = run_firm_chain({"path": str(path)}, options=options, regions=regions,
+                            out_dir=tmp_path / "out", engine=engine)  # fmt: skip
+    assert result.counts["rows"] == 0 and result.table.empty
+    assert read_firms(result.firms_path).empty
+    assert read_rejected(result.rejected_path).empty
+
+
 def test_failed_run_leaves_the_last_outputs(tmp_path, options, regions):
     good = write_csv(tmp_path / "good.csv", HAND)
     first = run_firm_chain({"path": str(good)}, options=options, regions=regions,
