@@ -3,12 +3,13 @@
 Run: ``.venv/bin/python benchmarks/bench_demo_run.py [--repeats 3] [--jobs N]``
 (about 2 minutes per repeat on 2 cores).
 
-Each repeat copies the checkout's tracked files (``git ls-files``, as they are in
-the working tree) into a fresh temporary folder: no ``demo_data/``, no
-``.dagster_home/``, no ``published/``, no ``__pycache__`` and an empty numba cache
-(``NUMBA_CACHE_DIR`` in the temporary folder), like a fresh clone with the
-virtualenv already installed. It then runs ``python -m pipelines.cli run`` there
-twice (the demo's five years, one Dagster run per year, then the trends run):
+Each repeat exports the committed checkout (``git archive HEAD``; with
+``--worktree`` the tracked files as they are in the working tree) into a fresh
+temporary folder: no ``demo_data/``, no ``.dagster_home/``, no ``published/``, no
+``__pycache__`` and an empty numba cache (``NUMBA_CACHE_DIR`` in the temporary
+folder), like a fresh clone with the virtualenv already installed. It then runs
+``python -m pipelines.cli run`` there (the project's modules, not the installed
+ones) twice: the demo's five years, one Dagster run per year, then the trends run.
 
 - first run: every cache empty (demo inputs generated, numba compiled, bytecode
   written, a new Dagster instance);
@@ -47,8 +48,14 @@ PLANTED = {"3116", "3141", "5121"}
 YEARS = [2020, 2021, 2022, 2023, 2024]
 
 
-def fresh_copy(target: Path) -> None:
-    """The checkout's tracked files, without any cache or generated folder."""
+def fresh_copy(target: Path, worktree: bool) -> None:
+    """The committed checkout (or its tracked files as they are), nothing else."""
+    if not worktree:
+        archive = subprocess.run(
+            ["git", "archive", "HEAD"], cwd=ROOT, capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+        return
     files = subprocess.run(
         ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
     ).stdout.split(b"\0")
@@ -109,6 +116,11 @@ def main() -> None:
     parser.add_argument(
         "--jobs", type=int, default=None, help="agglo run --jobs (default: agglo's)"
     )
+    parser.add_argument(
+        "--worktree",
+        action="store_true",
+        help="copy the working tree's tracked files instead of HEAD",
+    )
     args = parser.parse_args()
     runs: dict[str, list[dict]] = {"first": [], "second": []}
     for k in range(args.repeats):
@@ -116,7 +128,7 @@ def main() -> None:
             folder, cache = Path(tmp) / "checkout", Path(tmp) / "numba-cache"
             folder.mkdir()
             cache.mkdir()
-            fresh_copy(folder)
+            fresh_copy(folder, args.worktree)
             for which in ("first", "second"):
                 result = run_once(folder, cache, args.jobs)
                 check_output(result["out"])
@@ -129,15 +141,18 @@ def main() -> None:
                 )
 
     jobs = "agglo's default" if args.jobs is None else str(args.jobs)
+    head = ["git", "rev-parse", "--short", "HEAD"]
+    commit = subprocess.run(head, cwd=ROOT, capture_output=True, text=True).stdout
+    source = f"{'working tree on ' if args.worktree else 'commit '}{commit.strip()}"
+    command = " ".join(sys.argv[1:])
     lines = [
         "# `agglo run` on the demo study (5 years + trends), whole process",
         "",
-        f"Command: `.venv/bin/python benchmarks/bench_demo_run.py --repeats "
-        f"{args.repeats}`{'' if args.jobs is None else f' --jobs {args.jobs}'}; "
-        f"{os.cpu_count()} cores; jobs: {jobs}; wall seconds of the whole process, "
-        f"median of {args.repeats} (each repeat a fresh copy of the checkout with "
-        "empty caches, run twice). Planted clusters 3116, 3141 and 5121 found in "
-        "every year of every run.",
+        f"Command: `.venv/bin/python benchmarks/bench_demo_run.py {command}`; "
+        f"{source}; {os.cpu_count()} cores; `agglo run --jobs`: {jobs}; wall "
+        f"seconds of the whole process, median of {args.repeats} (each repeat a "
+        "fresh copy of the checkout with empty caches, run twice). Planted "
+        "clusters 3116, 3141 and 5121 found in every year of every run.",
         "",
         "| run | median wall (s) | each (s) | CPU (s) | load before | target (s) "
         "| median / target |",
