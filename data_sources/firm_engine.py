@@ -92,8 +92,10 @@ from data_sources.study import (
     Study,
 )
 from geo.firm_chain import (
+    assign_to_regions_by_point,
     earlier_duplicates,
     employment_cells,
+    locate_firms,
     locate_firms_in_regions,
     reason_field_counts,
     region_industry_table,
@@ -109,13 +111,18 @@ __all__ = [
     "ENGINES",
     "ChainOptions",
     "FirmEngineResult",
+    "assign_chunk",
     "chain_options",
+    "locate_chunk",
+    "map_chunks",
     "open_firms",
     "process_chunk",
     "read_firms",
     "read_rejected",
+    "registry_earlier_rows",
     "run_firm_chain",
     "run_firm_engine",
+    "validate_chunk",
 ]
 
 ENGINES: tuple[str, ...] = FIRM_ENGINES
@@ -241,7 +248,7 @@ def chain_options(
     Raises
     ------
     ValueError
-        If the study names no registry, or the region_centroid tier lacks regions.
+        If the region_centroid tier lacks regions.
     """
     from data_sources.classification import classification_codes
     from data_sources.gazetteer import (
@@ -251,15 +258,11 @@ def chain_options(
     )
     from geo.geocode import region_centroids
 
-    if study.registry is None:
-        raise ValueError(
-            f"study {study.name!r} names no firm registry; the firm-level chain "
-            "needs registry: {path: ...}"
-        )
     codes = classification_codes(
         study.classification.scheme, codes_file=study.classification.codes
     )["code"]
-    preset = registry_preset(study.registry.adapter)
+    # a statistics-driven study has no registry: nothing to read, same options
+    preset = registry_preset(study.registry.adapter) if study.registry else None
     g = study.geocoder
     postcodes, settlements = offline_gazetteers(
         g.gazetteer,
@@ -275,7 +278,7 @@ def chain_options(
                 "tier 'region_centroid' needs the study regions: pass regions=..."
             )
         centroids = region_centroids(regions, state=g.region_centroid_column)
-    personal = study.registry.personal_data
+    personal = study.registry.personal_data if study.registry else None
     return ChainOptions(
         valid_codes=frozenset(codes),
         level=study.classification.level,
@@ -347,6 +350,11 @@ def run_firm_engine(
         For a bad registry (as ``read_registry``), an online tier on the dask
         engine, or a study without a registry.
     """
+    if study.registry is None:
+        raise ValueError(
+            f"study {study.name!r} names no firm registry; the firm-level chain "
+            "needs registry: {path: ...}"
+        )
     spec = engine or study.engine
     options = chain_options(study, year=year, regions=regions, salt=salt)
     source = registry_source(study.registry)
@@ -1346,3 +1354,108 @@ def open_firms(path: str | os.PathLike[str]) -> Any:
     import dask_geopandas
 
     return dask_geopandas.read_parquet(str(Path(path)))
+
+
+# --- in-memory frames by chunks: what the Dagster assets call -------------------------
+def map_chunks(
+    func: Callable[..., Any],
+    frame: pd.DataFrame,
+    *,
+    engine: str = "chunked",
+    chunk_rows: int = 500_000,
+    client: Any = None,
+    per_chunk: Mapping[str, np.ndarray] | None = None,
+    shared: Mapping[str, Any] | None = None,
+) -> list[Any]:
+    """``func`` over consecutive row chunks of a frame, in this process or on Dask.
+
+    Parameters
+    ----------
+    func : callable
+        Called as ``func(chunk, **per_chunk_slices, **shared)``; must be importable
+        by the Dask workers (a module-level function).
+    frame : pandas.DataFrame
+        Rows to split; an empty frame is one empty chunk.
+    engine : {"chunked", "dask"}
+        One chunk after the other here, or every chunk as a task on ``client``.
+    chunk_rows : int
+        Rows per chunk.
+    client : distributed.Client, optional
+        Required for ``"dask"``.
+    per_chunk : mapping of str to array, optional
+        Arrays aligned with ``frame``'s rows; each chunk gets its slice.
+    shared : mapping, optional
+        Arguments every chunk gets (on Dask, sent once to every worker).
+
+    Returns
+    -------
+    list
+        ``func``'s results, in chunk order.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"x": range(5)})
+    >>> map_chunks(lambda c, k: int(c["x"].sum()) * k, frame, chunk_rows=2,
+    ...            shared={"k": 10})
+    [10, 50, 40]
+    """
+    if int(chunk_rows) < 1:
+        raise ValueError(f"chunk_rows must be a positive row count; got {chunk_rows}")
+    if engine not in ("chunked", "dask"):
+        raise ValueError(f"engine {engine!r}: map_chunks runs 'chunked' or 'dask'")
+    if engine == "dask" and client is None:
+        raise ValueError("engine 'dask' needs a distributed.Client (client=...)")
+    starts = range(0, max(len(frame), 1), int(chunk_rows))
+    bounds = [(a, min(a + int(chunk_rows), len(frame))) for a in starts]
+    chunks = [frame.iloc[a:b] for a, b in bounds]
+    extra = [{k: v[a:b] for k, v in (per_chunk or {}).items()} for a, b in bounds]
+    shared = dict(shared or {})
+    if engine == "chunked":
+        return [func(c, **e, **shared) for c, e in zip(chunks, extra, strict=True)]
+    if shared:
+        sent = client.scatter(list(shared.values()), broadcast=True)
+        shared = dict(zip(shared, sent, strict=True))
+    futures = [
+        client.submit(func, c, **e, **shared, pure=False)
+        for c, e in zip(client.scatter(chunks), extra, strict=True)
+    ]
+    return client.gather(futures)
+
+
+def registry_earlier_rows(raw: pd.DataFrame) -> np.ndarray:
+    """Per row of a whole registry, the ``source_row`` of the first row with the same
+    stripped ``firm_id`` (0: none): the global pass that lets chunks be validated
+    apart (``validate_registry_fast(..., earlier_rows=...)``).
+
+    Examples
+    --------
+    >>> raw = pd.DataFrame({"firm_id": ["a", "b ", "b"], "source_row": [1, 2, 3]})
+    >>> registry_earlier_rows(raw).tolist()
+    [0, 0, 2]
+    """
+    ids = raw["firm_id"] if len(raw) else pd.Series([], dtype=object)
+    every = _stripped_ids(ids)
+    encoded = pc.dictionary_encode(every)
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    return earlier_duplicates(codes, raw["source_row"].to_numpy(dtype=np.int64))
+
+
+def validate_chunk(
+    raw: pd.DataFrame, earlier_rows: np.ndarray, options: Mapping[str, Any]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One chunk of ``validate_registry`` (the ``validate_firms`` asset by chunks)."""
+    return validate_registry_fast(raw, **options, earlier_rows=earlier_rows)
+
+
+def locate_chunk(
+    validated: pd.DataFrame, options: Mapping[str, Any]
+) -> gpd.GeoDataFrame:
+    """One chunk of the ``firm_locations`` asset (offline tiers)."""
+    return locate_firms(validated, **options)
+
+
+def assign_chunk(
+    located: gpd.GeoDataFrame, regions: gpd.GeoDataFrame
+) -> gpd.GeoDataFrame:
+    """One chunk of the ``firms_in_regions`` asset."""
+    return assign_to_regions_by_point(located, regions)

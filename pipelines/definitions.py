@@ -20,7 +20,12 @@ from pipelines.assets import (
 from pipelines.io_managers import GeoParquetIOManager
 from pipelines.partitions import STUDIES, partition_key_for
 from pipelines.progress import step_progress_logger
-from pipelines.resources import GeocoderResource, PublicationResource, StudyResource
+from pipelines.resources import (
+    DaskResource,
+    GeocoderResource,
+    PublicationResource,
+    StudyResource,
+)
 from pipelines.sensors import InboxResource, new_input_file_sensor
 
 ALL_ASSETS = dg.load_assets_from_modules(
@@ -157,6 +162,8 @@ def build_definitions(study_file: str = "", out_dir: str = "") -> dg.Definitions
             "study": StudyResource(study_files=study_files),
             "publication": PublicationResource(root=out_dir),
             "geocoder": geocoder_from_environment(),
+            # studies with engine.firms: dask; a deployment's scheduler overrides
+            "dask": DaskResource(address=os.environ.get("AGGLO_DASK_ADDRESS", "")),
             "inbox": InboxResource(path=os.environ.get("AGGLO_INBOX", "")),
             "io_manager": GeoParquetIOManager(),
         },

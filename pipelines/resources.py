@@ -1,6 +1,7 @@
 """Dagster resources: the studies under analysis, the online geocoder, and where
 layers are published."""
 
+import atexit
 from functools import cache
 from pathlib import Path
 
@@ -9,7 +10,13 @@ import pandas as pd
 
 from data_sources.demo_study import prepare_demo_study
 from data_sources.online_geocoder import OnlineGeocoder
-from data_sources.study import OnlineGeocoderSpec, Study, StudyError, load_study
+from data_sources.study import (
+    EngineSpec,
+    OnlineGeocoderSpec,
+    Study,
+    StudyError,
+    load_study,
+)
 from pipelines.partitions import study_and_year
 from pipelines.paths import default_publish_dir, demo_dir, project_root
 
@@ -139,3 +146,51 @@ def switched_off(queries) -> pd.DataFrame:
         },
         index=range(len(queries)),
     )
+
+
+_LOCAL_CLUSTERS: dict[int, object] = {}
+
+
+def _close_local_clusters() -> None:
+    for client in _LOCAL_CLUSTERS.values():
+        cluster = client.cluster
+        client.close()
+        cluster.close()
+    _LOCAL_CLUSTERS.clear()
+
+
+class DaskResource(dg.ConfigurableResource):
+    """The Dask cluster of studies whose ``engine.firms`` is ``dask``.
+
+    The scheduler is this resource's ``address`` (``$AGGLO_DASK_ADDRESS``, set by
+    the deployment), else the study's ``engine.dask_address``, else a local cluster
+    of ``engine.dask_workers`` processes, started once per process and shared by its
+    steps (a local cluster takes seconds to start).
+    """
+
+    address: str = ""
+    """Scheduler address, e.g. ``tcp://dask-scheduler:8786``; overrides studies."""
+
+    def client(self, spec: EngineSpec):
+        """A connected ``distributed.Client`` for the study's engine settings."""
+        from distributed import Client, LocalCluster
+
+        address = self.address or spec.dask_address
+        if address:
+            return Client(address, set_as_default=False)
+        if spec.dask_workers not in _LOCAL_CLUSTERS:
+            if not _LOCAL_CLUSTERS:
+                atexit.register(_close_local_clusters)
+            cluster = LocalCluster(
+                n_workers=spec.dask_workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+            )
+            _LOCAL_CLUSTERS[spec.dask_workers] = Client(cluster, set_as_default=False)
+        return _LOCAL_CLUSTERS[spec.dask_workers]
+
+    def release(self, client) -> None:
+        """Close a client to a remote scheduler; a local cluster's stays open."""
+        if client not in _LOCAL_CLUSTERS.values():
+            client.close()

@@ -6,12 +6,18 @@ import dagster as dg
 import geopandas as gpd
 import pandas as pd
 
-from data_sources.gazetteer import country_codes, offline_gazetteers, us_zip_gazetteer
-from geo.geocode import geocode_firms, region_centroids
+from data_sources.firm_engine import assign_chunk, chain_options, locate_chunk
+from geo.geocode import geocode_firms
 from geo.regions import assign_to_regions
+from pipelines.engines import chunk_runner
 from pipelines.partitions import study_year_partitions
 from pipelines.progress import ThrottledProgress
-from pipelines.resources import GeocoderResource, StudyResource, switched_off
+from pipelines.resources import (
+    DaskResource,
+    GeocoderResource,
+    StudyResource,
+    switched_off,
+)
 
 
 @dg.asset(
@@ -26,6 +32,7 @@ def firm_locations(
     context: dg.AssetExecutionContext,
     study: StudyResource,
     geocoder: GeocoderResource,
+    dask: DaskResource,
     firms_validated: pd.DataFrame,
     study_regions: gpd.GeoDataFrame,
 ) -> gpd.GeoDataFrame:
@@ -33,18 +40,15 @@ def firm_locations(
     reason; unmatched firms keep an empty point and say why."""
     spec, year = study.for_step(context)
     g = spec.geocoder
-    postcodes, settlements = offline_gazetteers(
-        g.gazetteer,
-        states=g.states,
-        files=[f.model_dump(exclude_none=True) for f in g.files],
-    )
-    if postcodes is None and "postcode" in g.tiers and g.postcode_country == "US":
-        postcodes = us_zip_gazetteer()  # geonames or file studies with US firms
-    centroids = (
-        region_centroids(study_regions, state=g.region_centroid_column)
-        if "region_centroid" in g.tiers
-        else None
-    )
+    if spec.engine.firms == "dask" and "online" in g.tiers:
+        raise ValueError(
+            f"study {spec.name!r}: engine.firms 'dask' cannot run the 'online' "
+            "geocoding tier (one provider quota and cache for the whole run); use "
+            "engine.firms 'chunked', or drop the tier"
+        )
+    # the gazetteers and tier settings, as the firm engine builds them
+    options = chain_options(spec, year=year, regions=study_regions).geocode_options()
+    settlements = options["settlements"]
     online = geocoder.client(g.online) if "online" in g.tiers else None
     lookup = None
     if online:
@@ -54,27 +58,19 @@ def firm_locations(
         context.log.warning("the online tier is switched off by the geocoder resource")
         lookup = switched_off
     try:
-        located = geocode_firms(
-            firms_validated,
-            postcodes=postcodes,
-            settlements=settlements,
-            tiers=g.tiers,
-            fuzzy_min_score=g.fuzzy_min_score,
-            postcode_country=g.postcode_country,
-            region=g.region,
-            state_aliases=country_codes() if g.gazetteer == "geonames" else None,
-            region_centroids=centroids,
-            region_centroid_score=g.region_centroid_score,
-            online=lookup,
-        )
+        with chunk_runner(spec, dask) as run:
+            if run is None:
+                out = _locate_whole(firms_validated, options, lookup)
+            else:
+                parts = run(
+                    locate_chunk,
+                    firms_validated,
+                    shared={"options": {**options, "online": lookup}},
+                )
+                out = pd.concat(parts, ignore_index=True)
     finally:
         if online:
             online.close()
-    firms = firms_validated.drop(columns=["lat", "lon"]).join(
-        located[["lon", "lat", "match_level", "match_score", "match_reason"]]
-    )
-    points = gpd.points_from_xy(firms["lon"], firms["lat"], crs="EPSG:4326")
-    out = gpd.GeoDataFrame(firms, geometry=points, crs="EPSG:4326").to_crs(spec.crs)
     levels = out["match_level"].value_counts().to_dict()
     matched = int((out["match_level"] != "unmatched").sum())
     rate = matched / len(out) if len(out) else 1.0
@@ -102,9 +98,25 @@ def firm_locations(
             "settlement_rows": len(settlements) if settlements is not None else 0,
             **({"online": dg.MetadataValue.json(online.stats)} if online else {}),
             "crs": spec.crs,
+            "engine": spec.engine.firms,
         }
     )
     return out
+
+
+def _locate_whole(
+    firms_validated: pd.DataFrame, options: dict, lookup
+) -> gpd.GeoDataFrame:
+    """``engine.firms: pandas``: geocode_firms on every firm, then the points into
+    the analysis CRS (the reference the chunked and Dask engines are tested on)."""
+    options = dict(options)
+    crs = options.pop("crs")
+    located = geocode_firms(firms_validated, **options, online=lookup)
+    firms = firms_validated.drop(columns=["lat", "lon"]).join(
+        located[["lon", "lat", "match_level", "match_score", "match_reason"]]
+    )
+    points = gpd.points_from_xy(firms["lon"], firms["lat"], crs="EPSG:4326")
+    return gpd.GeoDataFrame(firms, geometry=points, crs="EPSG:4326").to_crs(crs)
 
 
 @dg.asset(
@@ -112,12 +124,21 @@ def firm_locations(
 )
 def firms_in_regions(
     context: dg.AssetExecutionContext,
+    study: StudyResource,
+    dask: DaskResource,
     firm_locations: gpd.GeoDataFrame,
     study_regions: gpd.GeoDataFrame,
 ) -> gpd.GeoDataFrame:
     """Located firms with the region they lie in; firms outside every region keep an
     empty region_id and are counted, not dropped."""
-    assigned = assign_to_regions(firm_locations, study_regions)
+    spec, _ = study.for_step(context)
+    with chunk_runner(spec, dask) as run:
+        if run is None:
+            assigned = assign_to_regions(firm_locations, study_regions)
+        else:
+            regions = study_regions[["region_id", study_regions.geometry.name]]
+            parts = run(assign_chunk, firm_locations, shared={"regions": regions})
+            assigned = pd.concat(parts, ignore_index=True)
     located = assigned["match_level"] != "unmatched"
     outside = int((located & assigned["region_id"].isna()).sum())
     if outside:

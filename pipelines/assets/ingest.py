@@ -10,6 +10,7 @@ import geopandas as gpd
 import pandas as pd
 
 from data_sources.classification import classification_codes
+from data_sources.firm_engine import registry_earlier_rows, validate_chunk
 from data_sources.presets import (
     CODE_CHANGES,
     PSEUDO_PATTERNS,
@@ -25,8 +26,9 @@ from data_sources.statistics import read_statistics
 from data_sources.study import PERSONAL_DATA_SALT_ENV, REGISTRY_COLUMNS
 from geo.privacy import protect_personal_data
 from geo.registry import validate_registry
+from pipelines.engines import chunk_runner
 from pipelines.partitions import study_year_partitions
-from pipelines.resources import StudyResource
+from pipelines.resources import DaskResource, StudyResource
 
 
 def file_sha256(path: str | Path) -> str:
@@ -228,6 +230,7 @@ def firm_registry_raw(
 def validate_firms(
     context: dg.AssetExecutionContext,
     study: StudyResource,
+    dask: DaskResource,
     firm_registry_raw: pd.DataFrame,
 ):
     spec, year = study.for_step(context)
@@ -235,16 +238,29 @@ def validate_firms(
         spec.classification.scheme, codes_file=spec.classification.codes
     )["code"]
     preset = registry_preset(spec.registry.adapter) if spec.registry else None
-    validated, rejected = validate_registry(
-        firm_registry_raw,
-        valid_codes=set(codes),
-        level=spec.classification.level,
-        scheme=spec.classification.scheme,
-        employees_required=preset is None or preset.employees_required,
+    options = {
+        "valid_codes": set(codes),
+        "level": spec.classification.level,
+        "scheme": spec.classification.scheme,
+        "employees_required": preset is None or preset.employees_required,
         # founding years up to the study's last year are plausible; whether a firm
         # is active in this year is decided later, not here
-        year=max(spec.analysis_years),
-    )
+        "year": max(spec.analysis_years),
+    }
+    with chunk_runner(spec, dask) as run:
+        if run is None:
+            validated, rejected = validate_registry(firm_registry_raw, **options)
+        else:
+            # ids repeated across chunks: found once over the whole registry
+            earlier = registry_earlier_rows(firm_registry_raw)
+            parts = run(
+                validate_chunk,
+                firm_registry_raw,
+                per_chunk={"earlier_rows": earlier},
+                shared={"options": options},
+            )
+            validated = pd.concat([p[0] for p in parts], ignore_index=True)
+            rejected = pd.concat([p[1] for p in parts], ignore_index=True)
     by_reason = reason_counts(rejected["reason"])
     if len(rejected):
         context.log.warning(
@@ -257,6 +273,7 @@ def validate_firms(
         metadata={
             "dagster/row_count": len(validated),
             "industries": int(validated["industry"].nunique()),
+            "engine": spec.engine.firms,
         },
     )
     yield dg.Output(

@@ -91,6 +91,7 @@ DELIBERATELY_UNSET = {
     "AGGLO_GEOCODER_URL": "the study's geocoder.online.url applies",
     "AGGLO_GEOCODER_RATE_PER_S": "the study's rate applies",
     "AGGLO_EXECUTOR": "one process per run; 'k8s' for one pod per step (docs)",
+    "AGGLO_DASK_ADDRESS": "studies with engine.firms dask start a local cluster",
 }
 SECRET_NAME = "agglo-secrets"
 SECRET_KEYS = {"AGGLO_PERSONAL_DATA_SALT", "AGGLO_GEOCODER_API_KEY"}

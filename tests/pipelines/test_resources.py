@@ -12,6 +12,7 @@ from geo.registry import validate_registry
 from pipelines.assets.geocode import firm_locations
 from pipelines.definitions import geocoder_from_environment
 from pipelines.resources import (
+    DaskResource,
     GeocoderResource,
     PublicationResource,
     StudyResource,
@@ -85,7 +86,7 @@ def _locate(study_file, geocoder: GeocoderResource) -> tuple[pd.DataFrame, dict]
     regions = read_regions(spec.regions).to_crs(spec.crs)
     context = dg.build_asset_context(
         partition_key="online-test|2024",
-        resources={"study": study, "geocoder": geocoder},
+        resources={"study": study, "geocoder": geocoder, "dask": DaskResource()},
     )
     located = firm_locations(context, firms_validated=_firms(), study_regions=regions)
     metadata = context.get_output_metadata("result")
