@@ -647,7 +647,15 @@ PUBLISH_ROOTS_ENV = "AGGLO_PUBLISH_ROOTS"
 """Extra folders (``os.pathsep``-separated) studies may publish or cache into."""
 SHARED_DATA_ENV = "AGGLO_SHARED_DATA"
 """The project's real public data (default ``<project>/../shared/data``)."""
-_PROJECT = Path(__file__).resolve().parents[1]
+def _project_root() -> Path:
+    """The checkout this package runs from (it has dagster.yaml); for an installed
+    package (site-packages, a container image) the working directory, where
+    ``published/`` and ``.cache/`` are then written."""
+    here = Path(__file__).resolve().parents[1]
+    return here if (here / "dagster.yaml").is_file() else Path.cwd()
+
+
+_PROJECT = _project_root()
 _LIBPYSAL_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
 
