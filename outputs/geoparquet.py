@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import os
 import secrets
 from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 import pyogrio
+import shapely
 
 __all__ = [
     "GEOJSON_PRECISION",
@@ -163,7 +167,11 @@ def write_geojson(
     -----
     GDAL's GeoJSON driver with ``RFC7946=YES``: longitude-latitude order, no
     ``crs`` member, polygons wound counter-clockwise (exterior), geometries split at
-    the antimeridian, and a ``bbox`` per feature and collection.
+    the antimeridian, and a ``bbox`` per feature and collection. A layer that
+    repeats its geometries (regions x industries) has each distinct geometry
+    reprojected and written once, and the features put together from that and
+    the attributes: the same bytes as writing every feature, several times
+    faster.
 
     Examples
     --------
@@ -181,19 +189,90 @@ def write_geojson(
             f"precision must be an int of decimal places from 0 to 15; got "
             f"{precision!r}."
         )
-    wgs84 = frame.to_crs("EPSG:4326")
-    return _atomic(
-        Path(path),
-        (".geojson", ".json"),
-        lambda tmp: pyogrio.write_dataframe(
-            wgs84,
-            tmp,
-            driver="GeoJSON",
-            layer_options={
-                "RFC7946": "YES",
-                "COORDINATE_PRECISION": str(precision),
-                "WRITE_BBOX": "YES",
-                "WRITE_NAME": "NO",
-            },
-        ),
+    options = {
+        "RFC7946": "YES",
+        "COORDINATE_PRECISION": str(precision),
+        "WRITE_BBOX": "YES",
+        "WRITE_NAME": "NO",
+    }
+
+    def write(target: Path) -> None:
+        text = _shared_geometries_geojson(frame, options)
+        if text is None:
+            pyogrio.write_dataframe(
+                frame.to_crs("EPSG:4326"),
+                target,
+                driver="GeoJSON",
+                layer_options=options,
+            )
+        else:
+            target.write_bytes(text)
+
+    return _atomic(Path(path), (".geojson", ".json"), write)
+
+
+_NULL_GEOMETRY = b'"geometry": null }'
+
+
+def _geojson_parts(text: bytes) -> tuple[list[bytes], list[bytes], list[bytes]]:
+    """GDAL's GeoJSON as header lines, one line per feature (no comma), footer."""
+    lines = text.split(b"\n")
+    start = lines.index(b'"features": [') + 1
+    end = len(lines) - 1 - lines[::-1].index(b"]")
+    body = [line.removesuffix(b",") for line in lines[start:end]]
+    return lines[:start], body, lines[end:]
+
+
+def _geojson_bytes(frame: gpd.GeoDataFrame, options: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    pyogrio.write_dataframe(frame, buffer, driver="GeoJSON", layer_options=options)
+    return buffer.getvalue()
+
+
+def _shared_geometries_geojson(
+    frame: gpd.GeoDataFrame, options: dict[str, str]
+) -> bytes | None:
+    """The GeoJSON GDAL writes for ``frame``, built from one write of the distinct
+    geometries and one of the attributes; None when few geometries repeat (or
+    some are missing or empty, or there is a second geometry column)."""
+    geometry = frame.geometry
+    values = geometry.to_numpy()
+    others = [c for c in frame.columns if c != geometry.name]
+    if (
+        len(frame) < 2
+        or "geometry" in others
+        or shapely.is_missing(values).any()
+        or shapely.is_empty(values).any()
+        or any(isinstance(frame[c].dtype, gpd.array.GeometryDtype) for c in others)
+    ):
+        return None
+    codes, distinct = pd.factorize(pd.Series(shapely.to_wkb(values), dtype=object))
+    if 2 * len(distinct) > len(frame):
+        return None
+    first = np.full(len(distinct), len(frame))
+    np.minimum.at(first, codes, np.arange(len(frame)))
+    shapes = gpd.GeoDataFrame(
+        geometry=geometry.iloc[first].reset_index(drop=True)
+    ).to_crs("EPSG:4326")
+    attributes = gpd.GeoDataFrame(
+        pd.DataFrame(frame[others]),
+        geometry=gpd.GeoSeries([None] * len(frame), index=frame.index),
+        crs="EPSG:4326",
     )
+    try:
+        head, shape_features, tail = _geojson_parts(_geojson_bytes(shapes, options))
+        _, features, _ = _geojson_parts(_geojson_bytes(attributes, options))
+        # a feature is `{ "type": "Feature", "properties": {...}, "bbox": [...],
+        # "geometry": {...} }`; without a geometry it ends `"geometry": null }`
+        bodies = [f[f.index(b'"bbox": [') :] for f in shape_features]
+        if len(bodies) != len(distinct) or len(features) != len(frame):
+            return None
+        if not all(f.endswith(_NULL_GEOMETRY) for f in features):
+            return None
+    except ValueError:  # not the layout expected of GDAL's writer
+        return None
+    cut = len(_NULL_GEOMETRY)
+    joined = b",\n".join(
+        f[:-cut] + bodies[c] for f, c in zip(features, codes, strict=True)
+    )
+    return b"\n".join([*head, joined, *tail])
