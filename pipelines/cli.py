@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import os
 import sys
@@ -234,8 +235,7 @@ def _can_fork() -> bool:
 
 def _warm_compiled_code() -> None:
     """Compile the analysis' numba kernels on tiny inputs, or load them from the
-    cache (run in a child process; the kernels' first call in a process costs
-    ~15 s without a cache).
+    cache (their first call in a process costs ~15 s without a cache, ~1 s with).
 
     The calls go through the same functions as the pipeline, so the compiled
     signatures are the ones the year runs look up in the cache.
@@ -251,7 +251,6 @@ def _warm_compiled_code() -> None:
     from geo.points import k_density
     from geo.weights import build_weights
 
-    warnings.simplefilter("ignore")
     ids = [f"r{i}" for i in range(16)]
     cells = gpd.GeoDataFrame(
         {"region_id": ids},
@@ -265,25 +264,32 @@ def _warm_compiled_code() -> None:
             "lq": np.random.default_rng(0).uniform(0.1, 3.0, 32),
         }
     )
-    lisa_table(lq, build_weights(cells, "queen"), value="lq", permutations=99, seed=1)
     xy = np.random.default_rng(1).uniform(0, 1e4, (40, 2))
     firms = gpd.GeoDataFrame(
         {"industry": ["a"] * 10 + ["b"] * 30},
         geometry=gpd.points_from_xy(xy[:, 0], xy[:, 1]),
         crs="EPSG:32616",
     )
-    k_density(firms, "a", simulations=19, seed=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        graph = build_weights(cells, "queen")
+        lisa_table(lq, graph, value="lq", permutations=99, seed=1)
+        k_density(firms, "a", simulations=19, seed=1)
 
 
-def _start_warming_compiled_code() -> None:
+def _start_warming_compiled_code():
     """Warm the numba cache in a forked child while this process imports the
     pipeline and prepares the study: on a first run (empty cache) the year
-    workers then load the kernels instead of each compiling them."""
+    workers then load the kernels instead of each compiling them. Returns the
+    child process, or None when this process cannot fork."""
     import multiprocessing
 
-    if _can_fork():
-        context = multiprocessing.get_context("fork")
-        context.Process(target=_warm_compiled_code, daemon=True).start()
+    if not _can_fork():
+        return None
+    context = multiprocessing.get_context("fork")
+    child = context.Process(target=_warm_compiled_code, daemon=True)
+    child.start()
+    return child
 
 
 class _Lines(io.TextIOBase):
@@ -349,8 +355,11 @@ def _year_worker(run_year, tasks, events, stop, parent: int) -> None:
         events.put(("done", year, status))
 
 
-def _run_years_side_by_side(run_year, years: list[int], workers: int) -> int:
-    """``run_year(year)`` for every year in ``workers`` forked processes.
+def _run_years_side_by_side(
+    run_year, years: list[int], workers: int, meanwhile=None
+) -> int:
+    """``run_year(year)`` for every year in ``workers`` forked processes; this
+    process runs ``meanwhile()`` (if given) in a thread once they are started.
 
     Output is shown as if the years ran one after the other: the earliest
     unfinished year streams live; later years are held back and shown, complete,
@@ -359,6 +368,7 @@ def _run_years_side_by_side(run_year, years: list[int], workers: int) -> int:
     """
     import multiprocessing
     import queue
+    import threading
 
     context = multiprocessing.get_context("fork")
     tasks, events, stop = context.SimpleQueue(), context.Queue(), context.Event()
@@ -378,6 +388,10 @@ def _run_years_side_by_side(run_year, years: list[int], workers: int) -> int:
     ]
     for process in processes:
         process.start()
+    helper = None
+    if meanwhile is not None:
+        helper = threading.Thread(target=meanwhile, name="agglo-meanwhile", daemon=True)
+        helper.start()
     order = list(years)
     held: dict[int, list[tuple[str, str]]] = {year: [] for year in order}
     status: dict[int, int] = {}
@@ -438,6 +452,8 @@ def _run_years_side_by_side(run_year, years: list[int], workers: int) -> int:
             process.join(timeout=60)
             if process.is_alive():
                 process.terminate()
+        if helper is not None:
+            helper.join()
     failed = [code for code in status.values() if code]
     return failed[0] if failed else 0
 
@@ -452,7 +468,7 @@ def _run(
             return status
         # the definitions discover studies when imported: make this one of them
         os.environ["AGGLO_STUDY"] = study_file
-    _start_warming_compiled_code()
+    warming = _start_warming_compiled_code()
     # One persistent instance shared with `dagster dev`, so the run shows in the UI.
     from pipelines.paths import dagster_home
 
@@ -499,9 +515,24 @@ def _run(
         here = _process_instance(os.getpid(), os.environ["DAGSTER_HOME"])
         return _run_year(job, study.name, check_names, here, year, key)
 
+    trends = len(study.analysis_years) >= MIN_TREND_YEARS and set(
+        study.analysis_years
+    ) <= set(wanted)
+
+    def load_kernels() -> None:
+        # The trends run here needs the numba kernels; load them while the
+        # workers run (after they are forked: a numba thread pool must not be),
+        # from the cache the warming child wrote, not compiling them a second time.
+        if warming is not None:
+            warming.join()
+        with contextlib.suppress(Exception):  # a head start; trends load them anyway
+            _warm_compiled_code()
+
     workers = min(jobs, len(wanted)) if _can_fork() else 1
     if workers > 1:
-        status = _run_years_side_by_side(run_year, wanted, workers)
+        status = _run_years_side_by_side(
+            run_year, wanted, workers, meanwhile=load_kernels if trends else None
+        )
     else:
         status = next(filter(None, map(run_year, wanted)), 0)
     if status:
@@ -512,7 +543,7 @@ def _run(
             f"{len(study.analysis_years)} year(s); emerging hot spots need "
             f"{MIN_TREND_YEARS} or more (study field 'years')"
         )
-    elif set(study.analysis_years) <= set(wanted):
+    elif trends:
         status = _run_trends(defs, instance, study.name, wanted, check_names)
         if status:
             return status
