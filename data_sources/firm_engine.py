@@ -113,6 +113,7 @@ __all__ = [
     "FirmEngineResult",
     "assign_chunk",
     "chain_options",
+    "geocoding_options",
     "locate_chunk",
     "map_chunks",
     "open_firms",
@@ -218,39 +219,18 @@ class FirmEngineResult:
 
 
 # --- options from a study -------------------------------------------------------------
-def chain_options(
-    study: Study,
-    *,
-    year: int,
-    regions: gpd.GeoDataFrame | None = None,
-    salt: str | None = None,
-) -> ChainOptions:
-    """The firm-level chain's options for one year of a study.
-
-    Parameters
-    ----------
-    study : Study
-        A validated study with a registry.
-    year : int
-        The study year (partition) the table counts active firms in.
-    regions : geopandas.GeoDataFrame, optional
-        The study regions; needed for the ``region_centroid`` tier.
-    salt : str, optional
-        Secret of ``registry.personal_data.action: hash``; default
-        ``$AGGLO_PERSONAL_DATA_SALT``.
-
-    Returns
-    -------
-    ChainOptions
-        Validation, geocoding (offline gazetteers loaded), aggregation and
-        personal-data options, as the pipeline's assets use them.
+def geocoding_options(
+    study: Study, *, regions: gpd.GeoDataFrame | None = None
+) -> dict[str, Any]:
+    """The study's geocoding settings with its offline gazetteers loaded: keyword
+    arguments of :func:`geo.firm_chain.locate_firms` (and, without ``crs``, of
+    :func:`geo.geocode.geocode_firms`), as the ``firm_locations`` asset uses them.
 
     Raises
     ------
     ValueError
         If the region_centroid tier lacks regions.
     """
-    from data_sources.classification import classification_codes
     from data_sources.gazetteer import (
         country_codes,
         offline_gazetteers,
@@ -258,11 +238,6 @@ def chain_options(
     )
     from geo.geocode import region_centroids
 
-    codes = classification_codes(
-        study.classification.scheme, codes_file=study.classification.codes
-    )["code"]
-    # a statistics-driven study has no registry: nothing to read, same options
-    preset = registry_preset(study.registry.adapter) if study.registry else None
     g = study.geocoder
     postcodes, settlements = offline_gazetteers(
         g.gazetteer,
@@ -278,6 +253,61 @@ def chain_options(
                 "tier 'region_centroid' needs the study regions: pass regions=..."
             )
         centroids = region_centroids(regions, state=g.region_centroid_column)
+    return {
+        "crs": study.crs,
+        "postcodes": postcodes,
+        "settlements": settlements,
+        "tiers": list(g.tiers),
+        "fuzzy_min_score": g.fuzzy_min_score,
+        "postcode_country": g.postcode_country,
+        "region": g.region,
+        "state_aliases": country_codes() if g.gazetteer == "geonames" else None,
+        "region_centroids": centroids,
+        "region_centroid_score": g.region_centroid_score,
+    }
+
+
+def chain_options(
+    study: Study,
+    *,
+    year: int,
+    regions: gpd.GeoDataFrame | None = None,
+    salt: str | None = None,
+) -> ChainOptions:
+    """The firm-level chain's options for one year of a study.
+
+    Parameters
+    ----------
+    study : Study
+        A validated study (a statistics-driven one has no registry to read, but
+        the same options).
+    year : int
+        The study year (partition) the table counts active firms in.
+    regions : geopandas.GeoDataFrame, optional
+        The study regions; needed for the ``region_centroid`` tier.
+    salt : str, optional
+        Secret of ``registry.personal_data.action: hash``; default
+        ``$AGGLO_PERSONAL_DATA_SALT``.
+
+    Returns
+    -------
+    ChainOptions
+        Validation, geocoding (`geocoding_options`), aggregation and personal-data
+        options, as the pipeline's assets use them.
+
+    Raises
+    ------
+    ValueError
+        If the region_centroid tier lacks regions.
+    """
+    from data_sources.classification import classification_codes
+
+    codes = classification_codes(
+        study.classification.scheme, codes_file=study.classification.codes
+    )["code"]
+    # a statistics-driven study has no registry: nothing to read, same options
+    preset = registry_preset(study.registry.adapter) if study.registry else None
+    geocoding = geocoding_options(study, regions=regions)
     personal = study.registry.personal_data if study.registry else None
     return ChainOptions(
         valid_codes=frozenset(codes),
@@ -285,17 +315,8 @@ def chain_options(
         scheme=study.classification.scheme,
         validation_year=max(study.analysis_years),
         year=year,
-        crs=study.crs,
         employees_required=preset is None or preset.employees_required,
-        tiers=tuple(g.tiers),
-        postcodes=postcodes,
-        settlements=settlements,
-        region_centroids=centroids,
-        fuzzy_min_score=g.fuzzy_min_score,
-        postcode_country=g.postcode_country,
-        region=g.region,
-        state_aliases=country_codes() if g.gazetteer == "geonames" else None,
-        region_centroid_score=g.region_centroid_score,
+        **{**geocoding, "tiers": tuple(geocoding["tiers"])},
         industries=tuple(study.methods.industries)
         if study.methods.industries
         else None,

@@ -6,7 +6,7 @@ import dagster as dg
 import geopandas as gpd
 import pandas as pd
 
-from data_sources.firm_engine import assign_chunk, chain_options, locate_chunk
+from data_sources.firm_engine import assign_chunk, geocoding_options, locate_chunk
 from geo.geocode import geocode_firms
 from geo.regions import assign_to_regions
 from pipelines.engines import chunk_runner
@@ -47,7 +47,7 @@ def firm_locations(
             "engine.firms 'chunked', or drop the tier"
         )
     # the gazetteers and tier settings, as the firm engine builds them
-    options = chain_options(spec, year=year, regions=study_regions).geocode_options()
+    options = geocoding_options(spec, regions=study_regions)
     settlements = options["settlements"]
     online = geocoder.client(g.online) if "online" in g.tiers else None
     lookup = None
