@@ -73,21 +73,20 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from data_sources.presets import registry_preset, snapshot_problems
+from data_sources.presets import registry_preset
 from data_sources.registry import (
-    NUMERIC_COLUMNS,
     RegistrySource,
     _as_text,
     _clean_headers,
-    normalise_numbers,
+    _column_mapping,
+    _distinct_map,
+    canonical_frame,
     read_registry,
     registry_source,
 )
 from data_sources.study import (
     FIRM_ENGINES,
     PERSONAL_DATA_SALT_ENV,
-    REGISTRY_COLUMNS,
-    REQUIRED_REGISTRY_COLUMNS,
     EngineSpec,
     Study,
 )
@@ -647,111 +646,6 @@ class ChunkPlan:
 
 def _clean_names(names: Sequence[str]) -> dict[str, str]:
     return dict(zip(names, _clean_headers(list(names)), strict=True))
-
-
-def _column_mapping(
-    columns: Sequence[str], src: RegistrySource
-) -> tuple[dict[str, str], Any]:
-    """Canonical column -> file column, as :func:`read_registry` chooses it."""
-    preset = registry_preset(src.adapter)
-    alternatives: dict[str, tuple[str, ...]] = {c: (c,) for c in REGISTRY_COLUMNS}
-    if preset is not None:
-        alternatives.update(preset.columns)
-    alternatives.update({k: (v,) for k, v in src.columns.items()})
-    mapping = {
-        canon: next((s for s in options if s in columns), options[0])
-        for canon, options in alternatives.items()
-    }
-    return mapping, preset
-
-
-def _distinct_map(values: pd.Series, func: Callable[[pd.Series], pd.Series]) -> Any:
-    """``func`` (elementwise, Series -> Series) once per distinct value (missing
-    values once), spread back; returns an object array aligned with ``values``."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    distinct = pd.Series(np.append(np.asarray(uniques, dtype=object), None))
-    if len(uniques) and not pd.api.types.is_object_dtype(values.dtype):
-        distinct = pd.Series(
-            pd.concat(
-                [pd.Series(uniques), pd.Series([None], dtype=values.dtype)],
-                ignore_index=True,
-            )
-        )
-    done = func(distinct).to_numpy(dtype=object)
-    return done[np.where(codes < 0, len(distinct) - 1, codes)]
-
-
-def canonical_frame(
-    raw: pd.DataFrame,
-    problems: pd.Series,
-    src: RegistrySource,
-    *,
-    start: int = 0,
-    path: str | None = None,
-) -> pd.DataFrame:
-    """The canonical registry columns of rows read from a file, as ``read_registry``.
-
-    ``raw`` holds the file's columns as text (cleaned headers) for rows ``start+1``
-    onwards; ``problems`` why a row could not be read (or ``""``). This is the part
-    of :func:`data_sources.registry.read_registry` after the format reader, applied
-    to a chunk: column mapping, preset columns, numbers, snapshot and
-    ``source_row``; every step is row by row, so chunks concatenate to the whole.
-    """
-    mapping, preset = _column_mapping(list(raw.columns), src)
-    derived = preset.derive(raw) if preset is not None and preset.derive else {}
-    required = [
-        c
-        for c in REQUIRED_REGISTRY_COLUMNS
-        if c != "employees" or preset is None or preset.employees_required
-    ]
-    missing = [
-        c for c in required if mapping[c] not in raw.columns and c not in derived
-    ]
-    if missing:
-        raise ValueError(
-            f"{path or src.path}: required column(s) {[mapping[c] for c in missing]} "
-            f"not found (canonical {missing}); the file has {list(raw.columns)[:15]}. "
-            "Map them under registry.columns in the study file, or check "
-            "registry.delimiter"
-        )
-    out = pd.DataFrame(index=raw.index)
-    for canon in REGISTRY_COLUMNS:
-        source = mapping[canon]
-        if canon in src.columns and source in raw.columns:
-            out[canon] = raw[source]
-        elif canon in derived:
-            out[canon] = derived[canon]
-        elif source in raw.columns:
-            out[canon] = raw[source]
-        else:
-            out[canon] = ""
-    if preset is not None:
-        for name, source in preset.extra.items():
-            out[name] = raw[source] if source in raw.columns else ""
-        for name, values in derived.items():
-            if name not in REGISTRY_COLUMNS:
-                out[name] = values
-    for column in NUMERIC_COLUMNS:
-        # elementwise, so once per distinct value (head counts and years repeat)
-        out[column] = _distinct_map(
-            out[column],
-            lambda v: normalise_numbers(
-                v, decimal=src.decimal or ".", thousands=src.thousands
-            ),
-        )
-    problem = problems.reset_index(drop=True)
-    problem.index = out.index
-    if src.snapshot_year is not None:
-        if "register_date" not in out:
-            raise ValueError(
-                "registry.snapshot_year needs a register_date column (adapter "
-                f"'rsmp'); adapter {src.adapter!r} has none"
-            )
-        snap = snapshot_problems(out["register_date"], year=src.snapshot_year)
-        problem = problem.where(problem != "", snap)
-    out["source_row"] = np.arange(start + 1, start + len(out) + 1, dtype=np.int64)
-    out["read_problem"] = problem.fillna("").astype(object)
-    return out.reset_index(drop=True)
 
 
 def _arrow_text(column: pa.ChunkedArray | pa.Array, *, nullable_int: bool) -> Any:

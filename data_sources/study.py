@@ -647,6 +647,8 @@ PUBLISH_ROOTS_ENV = "AGGLO_PUBLISH_ROOTS"
 """Extra folders (``os.pathsep``-separated) studies may publish or cache into."""
 SHARED_DATA_ENV = "AGGLO_SHARED_DATA"
 """The project's real public data (default ``<project>/../shared/data``)."""
+
+
 def _project_root() -> Path:
     """The checkout this package runs from (it has dagster.yaml); for an installed
     package (site-packages, a container image) the working directory, where

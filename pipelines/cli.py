@@ -114,6 +114,12 @@ def _failure(result, elapsed: float) -> None:
     print("The last published layers, if any, are untouched.", file=sys.stderr)
 
 
+def _progress_config(job, check_names) -> dict:
+    """Run config of the step-progress logger: how many steps, which are checks."""
+    progress = {"total_steps": len(job.graph.nodes), "check_names": check_names}
+    return {"loggers": {"progress": {"config": progress}}}
+
+
 def _run_trends(defs, instance, name: str, years: list[int], check_names) -> int:
     """Cross-year assets (emerging hot spots) once every year is materialised."""
     started = time.perf_counter()
@@ -123,16 +129,7 @@ def _run_trends(defs, instance, name: str, years: list[int], check_names) -> int
         instance=instance,
         partition_key=name,
         raise_on_error=False,
-        run_config={
-            "loggers": {
-                "progress": {
-                    "config": {
-                        "total_steps": len(job.graph.nodes),
-                        "check_names": check_names,
-                    }
-                }
-            }
-        },
+        run_config=_progress_config(job, check_names),
     )
     elapsed = time.perf_counter() - started
     if not result.success:
@@ -193,16 +190,7 @@ def _run_year(job, name: str, check_names, instance, year: int, key: str) -> int
         instance=instance,
         partition_key=key,
         raise_on_error=False,
-        run_config={
-            "loggers": {
-                "progress": {
-                    "config": {
-                        "total_steps": len(job.graph.nodes),
-                        "check_names": check_names,
-                    }
-                }
-            }
-        },
+        run_config=_progress_config(job, check_names),
     )
     elapsed = time.perf_counter() - started
     if not result.success:
