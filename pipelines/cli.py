@@ -114,26 +114,29 @@ def _failure(result, elapsed: float) -> None:
     print("The last published layers, if any, are untouched.", file=sys.stderr)
 
 
-def _progress_config(job, check_names) -> dict:
-    """Run config of the step-progress logger: how many steps, which are checks."""
-    progress = {"total_steps": len(job.graph.nodes), "check_names": check_names}
-    return {"loggers": {"progress": {"config": progress}}}
-
-
-def _run_trends(defs, instance, name: str, years: list[int], check_names) -> int:
-    """Cross-year assets (emerging hot spots) once every year is materialised."""
+def _execute(job, instance, partition_key: str, check_names):
+    """One in-process run with the step-progress logger; a failure is reported.
+    Returns the result and its seconds."""
     started = time.perf_counter()
-    print(f"\n== {name} trends across {years} ==", flush=True)
-    job = defs.resolve_job_def("trends_job")
+    progress = {"total_steps": len(job.graph.nodes), "check_names": check_names}
     result = job.execute_in_process(
         instance=instance,
-        partition_key=name,
+        partition_key=partition_key,
         raise_on_error=False,
-        run_config=_progress_config(job, check_names),
+        run_config={"loggers": {"progress": {"config": progress}}},
     )
     elapsed = time.perf_counter() - started
     if not result.success:
         _failure(result, elapsed)
+    return result, elapsed
+
+
+def _run_trends(defs, instance, name: str, years: list[int], check_names) -> int:
+    """Cross-year assets (emerging hot spots) once every year is materialised."""
+    print(f"\n== {name} trends across {years} ==", flush=True)
+    job = defs.resolve_job_def("trends_job")
+    result, elapsed = _execute(job, instance, name, check_names)
+    if not result.success:
         return EXIT_RUN_FAILED
     patterns = result.output_for_node("emerging_hot_spots")["pattern"]
     hot = patterns[patterns.str.contains("hot", na=False)].value_counts()
@@ -184,17 +187,9 @@ def _process_instance(pid: int, home: str):
 
 def _run_year(job, name: str, check_names, instance, year: int, key: str) -> int:
     """One Dagster run of one study year, with its progress lines and summary."""
-    started = time.perf_counter()
     print(f"\n== {name} {year} ==", flush=True)
-    result = job.execute_in_process(
-        instance=instance,
-        partition_key=key,
-        raise_on_error=False,
-        run_config=_progress_config(job, check_names),
-    )
-    elapsed = time.perf_counter() - started
+    result, elapsed = _execute(job, instance, key, check_names)
     if not result.success:
-        _failure(result, elapsed)
         return EXIT_RUN_FAILED
     _summary(result, elapsed)
     return 0
