@@ -4,16 +4,14 @@ import os
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import dagster as dg
 import pyogrio
-import pytest
 import yaml
 
 from data_sources.demo_study import prepare_demo_study
-from pipelines.cli import _can_fork, _run_years_side_by_side, main
+from pipelines.cli import main
 
 
 def test_validate_names_each_bad_field(tmp_path, capsys):
@@ -128,29 +126,51 @@ def test_run_publishes_and_records_in_the_persistent_instance(tmp_path):
         assert Path(instance.root_directory) == home
 
 
-def _fake_year(year: int) -> int:
-    """Stands in for one Dagster run: later years finish first, 2021 fails."""
+# A fresh interpreter, as `agglo` starts: forking year workers is only safe from a
+# process with one thread, which this test process (Dagster, numba) is not.
+SIDE_BY_SIDE = """
+import sys, time
+from pipelines.cli import _can_fork, _run_years_side_by_side
+
+def fake_year(year):
+    # stands in for one Dagster run: later years finish first, 2021 fails
     print(f"== {year} ==", flush=True)
     time.sleep({2020: 0.6, 2021: 0.3, 2022: 0.1, 2023: 0.1}[year])
     print(f"{year} step", file=sys.stderr, flush=True)
     print(f"{year} done")
     return 1 if year == 2021 else 0
 
+assert _can_fork(), "a fresh interpreter must be able to fork year workers"
+workers, years = int(sys.argv[1]), [int(y) for y in sys.argv[2:]]
+sys.exit(_run_years_side_by_side(fake_year, years, workers))
+"""
 
-def test_years_side_by_side_print_as_if_run_in_turn(capfd):
-    if not _can_fork():
-        pytest.skip("this test process cannot fork safely (threads or numba pool)")
-    assert _run_years_side_by_side(_fake_year, [2020, 2022], workers=2) == 0
-    out, err = capfd.readouterr()
+
+def _side_by_side(workers: int, *years: int) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", SIDE_BY_SIDE, str(workers), *map(str, years)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_years_side_by_side_print_as_if_run_in_turn():
+    done = _side_by_side(2, 2020, 2022)
+    assert done.returncode == 0, done.stderr
     # 2022 finished first but is shown after 2020, each year's lines together
-    assert out.splitlines() == ["== 2020 ==", "2020 done", "== 2022 ==", "2022 done"]
-    assert err.splitlines() == ["2020 step", "2022 step"]
+    assert done.stdout.splitlines() == [
+        "== 2020 ==",
+        "2020 done",
+        "== 2022 ==",
+        "2022 done",
+    ]
+    assert done.stderr.splitlines() == ["2020 step", "2022 step"]
 
 
-def test_a_failed_year_starts_no_new_year(capfd):
-    if not _can_fork():
-        pytest.skip("this test process cannot fork safely (threads or numba pool)")
+def test_a_failed_year_starts_no_new_year():
     # one worker: 2021 fails, so 2022 and 2023 never start
-    assert _run_years_side_by_side(_fake_year, [2020, 2021, 2022, 2023], 1) == 1
-    out, _ = capfd.readouterr()
+    done = _side_by_side(1, 2020, 2021, 2022, 2023)
+    assert done.returncode == 1, done.stderr
+    out = done.stdout
     assert "2021 done" in out and "2022" not in out and "2023" not in out
