@@ -54,6 +54,24 @@ def test_returned_frames_are_independent():
     assert us_zip_gazetteer("GA").loc[0, "settlement"] != "changed"
 
 
+def test_zip_table_is_cached_on_disk_and_rebuilt_when_unreadable(tmp_path, monkeypatch):
+    from data_sources import gazetteer
+
+    monkeypatch.setenv("AGGLO_CACHE_DIR", str(tmp_path))
+    gazetteer._all_zips.cache_clear()
+    try:
+        parsed = gazetteer._all_zips()
+        (cached,) = tmp_path.glob("us_zips-zipcodes-*.parquet")
+        gazetteer._all_zips.cache_clear()
+        pd.testing.assert_frame_equal(gazetteer._all_zips(), parsed)
+        cached.write_bytes(b"not parquet")  # a torn or foreign file
+        gazetteer._all_zips.cache_clear()
+        pd.testing.assert_frame_equal(gazetteer._all_zips(), parsed)
+        pd.testing.assert_frame_equal(pd.read_parquet(cached), parsed)
+    finally:
+        gazetteer._all_zips.cache_clear()
+
+
 def test_bad_states_are_refused():
     with pytest.raises(ValueError, match=r"no ZIP codes for state\(s\) \['XX'\]"):
         us_zip_gazetteer(["GA", "XX"])
