@@ -10,10 +10,15 @@ from scipy.spatial.distance import pdist
 from scipy.stats import norm
 from shapely.geometry import LineString, Point
 
+from geo import points
 from geo.points import (
     KDensityResult,
+    _binned_pair_counts,
     _BinnedKDE,
     _global_band,
+    _median,
+    _percentile,
+    _squared_limit,
     cluster_hulls,
     density_grid,
     detection_agreement,
@@ -444,6 +449,81 @@ def test_binned_pair_counts_equal_the_numpy_path_bit_for_bit(background):
         kde = _BinnedKDE(np.linspace(0.0, max_d, 101), 350.0)
         x, y = background[:, 0].copy(), background[:, 1].copy()
         np.testing.assert_array_equal(kde.of_sites(x, y), kde(pdist(background)))
+
+
+@pytest.mark.parametrize("per_call", [5, 2])
+def test_binned_pair_counts_of_many_draws_equal_the_numpy_path_bit_for_bit(
+    background, monkeypatch, per_call
+):
+    # The draws go through one compiled call (or, with many bins, several). Each
+    # row must still be the very floats of kde(pdist(xy[draw])), with firms
+    # stacked on one point (distance 0) and pairs within a few ulps of the
+    # kernel's reach (kept or not by the squared distance, before any sqrt).
+    kde = _BinnedKDE(np.linspace(0.0, 2_000.0, 101), 350.0)
+    edge = [kde.reach * (1 + k * 2.0**-52) for k in range(-4, 5)]
+    xy = np.vstack(
+        [
+            background[:40],
+            [(0.0, 0.0)] * 4,
+            [(d, 0.0) for d in edge],
+            [(d / math.sqrt(2), d / math.sqrt(2)) for d in edge],
+        ]
+    )
+    rng = np.random.default_rng(1)
+    draws = np.stack([rng.permutation(len(xy)) for _ in range(5)])
+    monkeypatch.setattr(points, "_COUNTS_CHUNK", per_call * kde.n_bins)
+    rows = kde.of_draws(xy[:, 0], xy[:, 1], draws)
+    for draw, row in zip(draws, rows, strict=True):
+        np.testing.assert_array_equal(row, kde(pdist(xy[draw])))
+
+
+@pytest.mark.parametrize("reach", [0.1, 1.0, 3.0, 12_345.678, 205_329.69986872634])
+def test_squared_limit_splits_pairs_exactly_at_reach(reach):
+    # sqrt(d2) < reach exactly when d2 < limit: limit is the first float over
+    # the line.
+    limit = _squared_limit(reach)
+    assert math.sqrt(limit) >= reach
+    assert math.sqrt(math.nextafter(limit, 0.0)) < reach
+
+
+def test_median_and_percentile_equal_numpy_bit_for_bit():
+    rng = np.random.default_rng(7)
+    for n in (1, 2, 3, 4, 5, 10, 101, 1000, 20_001):
+        for values in (rng.uniform(0, 1e5, n), rng.integers(0, 4, n).astype(float)):
+            before = values.copy()
+            assert _median(values) == np.median(values)
+            q75, q25 = np.percentile(values, [75, 25])
+            assert _percentile(values, 75) == q75
+            assert _percentile(values, 25) == q25
+            np.testing.assert_array_equal(values, before)  # not modified
+
+
+def test_k_density_curves_are_those_of_the_numpy_path_bit_for_bit(background):
+    # The same draws one at a time through pdist and np.bincount: seed 3 draws no
+    # subsample (40 sites) and no median sample (300 pool sites), only the
+    # 19 counterfactuals.
+    pts = gdf(background, industry=["a"] * 40 + ["b"] * 260)
+    r = k_density(pts, "a", simulations=19, seed=3)
+    kde = _BinnedKDE(r.distances_m, r.bandwidth_m)
+    np.testing.assert_array_equal(r.k_observed, kde(pdist(background[:40])))
+    rng = np.random.default_rng(3)
+    sims = np.array(
+        [kde(pdist(background[rng.choice(300, 40, replace=False)])) for _ in range(19)]
+    )
+    np.testing.assert_array_equal(r.global_upper, _global_band(sims, 0.05, upper=True))
+    np.testing.assert_array_equal(r.local_lower, np.quantile(sims, 0.05, axis=0))
+    assert r.distances_m[-1] == np.median(pdist(background))
+
+
+def test_k_density_compiles_its_kernel_once(background):
+    # Codes, masks, capped sites and a given bandwidth share one compiled
+    # signature: another one would compile (seconds) in the middle of a run.
+    pts = gdf(background, industry=["a"] * 40 + ["b"] * 260)
+    k_density(pts, "a", simulations=19, seed=0)
+    before = list(_binned_pair_counts.signatures)
+    mask = pts["industry"] == "a"
+    k_density(pts, mask, simulations=19, seed=1, max_sites=10, bandwidth_m=500.0)
+    assert _binned_pair_counts.signatures == before and len(before) == 1
 
 
 def test_k_density_keeps_the_numbers_of_the_numpy_implementation(background):
