@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -23,7 +24,9 @@ def _label(group: str) -> str:
     return group.replace("self_organisation", "self-organisation").replace("_", " ")
 
 
-def maturity_radar(maturity_row: pd.Series | Mapping) -> Figure:
+def maturity_radar(
+    maturity_row: pd.Series | Mapping, *, figure: Figure | None = None
+) -> Figure:
     """Radar chart of one cluster's maturity group scores.
 
     Parameters
@@ -34,6 +37,11 @@ def maturity_radar(maturity_row: pd.Series | Mapping) -> Figure:
         ``maturity_index``, ``maturity_stage``, ``strongest_group`` and
         ``weakest_group``; ``name`` or ``industry`` are used in the title when
         present. Not modified.
+    figure : matplotlib.figure.Figure, optional
+        A figure returned by an earlier call, redrawn for this cluster: its polar
+        axes are kept and the earlier cluster's labels, scores, legend and title
+        replaced (the same picture as a new figure, without building the axes
+        again). Default: a new figure.
 
     Returns
     -------
@@ -42,11 +50,13 @@ def maturity_radar(maturity_row: pd.Series | Mapping) -> Figure:
         centre, 1 at the rim), the scores joined into a polygon, the strongest group
         marked green and the weakest red; a group without a score has no point and
         its label ends in ``"(no data)"``. Not saved: the caller saves it.
+        ``figure`` when given.
 
     Raises
     ------
     TypeError
-        If ``maturity_row`` is not a Series or a mapping.
+        If ``maturity_row`` is not a Series or a mapping, or ``figure`` was not
+        made by `maturity_radar`.
     ValueError
         If a ``score_<group>`` value is missing from the row, or a score is outside
         [0, 1].
@@ -61,6 +71,8 @@ def maturity_radar(maturity_row: pd.Series | Mapping) -> Figure:
     >>> fig = maturity_radar(row)
     >>> fig.axes[0].name, len(fig.axes[0].get_xticklabels())
     ('polar', 7)
+    >>> maturity_radar({**row, "cluster_id": "c2"}, figure=fig) is fig
+    True
     """
     if not isinstance(maturity_row, pd.Series | Mapping):
         raise TypeError(
@@ -89,8 +101,32 @@ def maturity_radar(maturity_row: pd.Series | Mapping) -> Figure:
             "geo.maturity.maturity_index."
         )
 
+    if figure is None:
+        figure = Figure(figsize=(6, 6.4))
+        ax = _radar_axes(figure)
+    elif (
+        not isinstance(figure, Figure)
+        or len(figure.axes) != 1
+        or figure.axes[0].name != "polar"
+    ):
+        raise TypeError(
+            "figure must be a Figure returned by maturity_radar; got "
+            f"{type(figure).__name__} {figure!r}. Leave it out for a new figure."
+        )
+    else:
+        ax = figure.axes[0]
+        # the previous cluster's scores, fill, markers and legend
+        for artist in [*ax.lines, *ax.patches]:
+            artist.remove()
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+    _draw_scores(figure, ax, row, scores)
+    return figure
+
+
+def _radar_axes(fig: Figure):
+    """The polar axes every radar shares: spokes, rings and their labels."""
     angles = np.linspace(0, 2 * math.pi, len(MATURITY_GROUPS), endpoint=False)
-    fig = Figure(figsize=(6, 6.4))
     fig.subplots_adjust(top=0.8, bottom=0.08)
     ax = fig.add_subplot(projection="polar")
     ax.set_theta_offset(math.pi / 2)
@@ -99,14 +135,22 @@ def maturity_radar(maturity_row: pd.Series | Mapping) -> Figure:
     ax.set_yticks([bound for bound, _ in MATURITY_STAGES[1:]])
     ax.set_yticklabels([f"{bound:g}" for bound, _ in MATURITY_STAGES[1:]], fontsize=7)
     ax.set_xticks(angles)
+    return ax
+
+
+def _draw_scores(fig: Figure, ax, row: dict, scores: np.ndarray) -> None:
+    """One cluster on the radar axes: group labels, scores, legend and title."""
+    angles = np.asarray(ax.get_xticks())
     labels = [
         _label(g) if np.isfinite(s) else f"{_label(g)}\n{NO_DATA}"
         for g, s in zip(MATURITY_GROUPS, scores, strict=True)
     ]
     ax.set_xticklabels(labels, fontsize=9)
+    colour = mpl.rcParams["xtick.labelcolor"]
+    if colour == "inherit":
+        colour = mpl.rcParams["xtick.color"]
     for tick, score in zip(ax.get_xticklabels(), scores, strict=True):
-        if not np.isfinite(score):
-            tick.set_color("grey")
+        tick.set_color(colour if np.isfinite(score) else "grey")
 
     known = np.isfinite(scores)
     if known.any():
@@ -144,4 +188,3 @@ def maturity_radar(maturity_row: pd.Series | Mapping) -> Figure:
     else:
         summary = f"maturity {float(index):.2f}: {row.get('maturity_stage')}"
     fig.suptitle(f"{heading}\n{summary}", fontsize=11)
-    return fig

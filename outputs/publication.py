@@ -649,7 +649,7 @@ def publish_bundle(
      'manifest.json']
     """
     from outputs.geopackage import publish_geopackage, read_layer_metadata
-    from outputs.geoparquet import write_geojson, write_geoparquet
+    from outputs.geoparquet import write_geojson_layers, write_geoparquet
     from outputs.qgis_project import agglomeration_project_tree, write_qgis_project
     from outputs.report import write_report
     from outputs.styles import alternative_styles, style_for
@@ -700,8 +700,14 @@ def publish_bundle(
         )
         for name, gdf in layers.items():
             write_geoparquet(gdf, staging / "geoparquet" / f"{name}.parquet")
-            if geojson_layers is None or name in geojson_layers:
-                write_geojson(gdf, staging / "geojson" / f"{name}.geojson")
+        write_geojson_layers(
+            {
+                name: gdf
+                for name, gdf in layers.items()
+                if geojson_layers is None or name in geojson_layers
+            },
+            staging / "geojson",
+        )
         if "lisa" in layers or "location_quotients" in layers:
             write_report(
                 layers,

@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
 from pyproj import CRS
 
 from outputs.styles import QGIS_VERSION, QML_DOCTYPE
@@ -670,6 +673,25 @@ def _bounds(gdf: gpd.GeoDataFrame) -> tuple[float, float, float, float] | None:
     return tuple(float(v) for v in present.total_bounds)  # type: ignore[return-value]
 
 
+def _bounds_by_industry(
+    gdf: gpd.GeoDataFrame,
+) -> dict[str, tuple[float, float, float, float] | None]:
+    """`_bounds` of each industry's rows, from one pass over the geometries."""
+    # NaN for missing or empty geometries, which nanmin / nanmax then skip
+    boxes = shapely.bounds(np.asarray(gdf.geometry.array))
+    codes = gdf["industry"].astype(str).to_numpy()
+    extents = {}
+    for code, at in pd.Series(np.arange(len(gdf))).groupby(codes).indices.items():
+        box = boxes[at]
+        if np.isnan(box).all():
+            extents[code] = None
+            continue
+        lower = np.nanmin(box[:, :2], axis=0)
+        upper = np.nanmax(box[:, 2:], axis=0)
+        extents[code] = tuple(float(v) for v in (*lower, *upper))
+    return extents
+
+
 def _quote(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
@@ -734,6 +756,11 @@ def agglomeration_project_tree(
     """
     metadata = metadata or {}
     names = industry_names or {}
+    extents = {
+        table: _bounds_by_industry(layers[table])
+        for table in ("lisa", "location_quotients")
+        if table in layers
+    }
 
     def layer(
         name: str,
@@ -742,9 +769,8 @@ def agglomeration_project_tree(
         style: str,
         subset: str | None = None,
         visible: bool = True,
-        frame: gpd.GeoDataFrame | None = None,
+        code: str | None = None,
     ) -> ProjectLayer:
-        gdf = layers[table] if frame is None else frame
         if style not in styles:
             raise ValueError(
                 f"no style for layer {style!r}; styles has {sorted(styles)}. Pass the "
@@ -761,7 +787,8 @@ def agglomeration_project_tree(
             subset=subset,
             visible=visible,
             metadata=metadata.get(table),
-            extent=_bounds(gdf),
+            # the extent of the industry's rows the subset shows, else the table's
+            extent=_bounds(layers[table]) if code is None else extents[table].get(code),
         )
 
     tree: list[ProjectLayer | ProjectGroup] = []
@@ -811,14 +838,13 @@ def agglomeration_project_tree(
             subset = f'"industry" = {_quote(code)}'
             members = []
             if "lisa" in layers:
-                frame = layers["lisa"][layers["lisa"]["industry"].astype(str) == code]
                 members.append(
                     layer(
                         f"LISA clusters {code}",
                         "lisa",
                         style="lisa",
                         subset=subset,
-                        frame=frame,
+                        code=code,
                     )
                 )
                 if "hotspot" in layers["lisa"] and "hotspots" in styles:
@@ -829,12 +855,10 @@ def agglomeration_project_tree(
                             style="hotspots",
                             subset=subset,
                             visible=False,
-                            frame=frame,
+                            code=code,
                         )
                     )
             if "location_quotients" in layers:
-                lq = layers["location_quotients"]
-                frame = lq[lq["industry"].astype(str) == code]
                 members.append(
                     layer(
                         f"Location quotient {code}",
@@ -842,7 +866,7 @@ def agglomeration_project_tree(
                         style="location_quotients",
                         subset=subset,
                         visible=not members,
-                        frame=frame,
+                        code=code,
                     )
                 )
             title = f"{code} {names[code]}" if code in names else code

@@ -92,3 +92,29 @@ def test_radar_refuses_other_input(row):
         maturity_radar(row.drop("score_critical_mass"))
     with pytest.raises(ValueError, match=r"must be in \[0, 1\]; got \[\('reputation'"):
         maturity_radar(row.to_dict() | {"score_reputation": 1.5})
+
+
+def test_radar_redrawn_for_another_cluster_looks_drawn_alone(row):
+    # the report redraws one figure per cluster: nothing of the first may remain
+    from matplotlib.image import imread
+
+    other = row.copy()
+    other["cluster_id"] = "c2"
+    for group in MATURITY_GROUPS:
+        other[f"score_{group}"] = 0.3
+    other["strongest_group"] = other["weakest_group"] = None
+
+    def png(fig) -> np.ndarray:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png")
+        buffer.seek(0)
+        return imread(buffer)
+
+    reused = maturity_radar(other, figure=maturity_radar(row))
+    assert reused.axes[0].get_legend().get_texts()[0].get_text() == "score"
+    np.testing.assert_array_equal(png(reused), png(maturity_radar(other)))
+
+
+def test_radar_figure_must_be_a_radar(row):
+    with pytest.raises(TypeError, match="figure must be a Figure returned by"):
+        maturity_radar(row, figure=Figure())

@@ -6,7 +6,7 @@ import pyogrio
 import pytest
 from shapely.geometry import Polygon, box
 
-from outputs.geoparquet import write_geojson
+from outputs.geoparquet import write_geojson, write_geojson_layers
 
 OPTIONS = {
     "RFC7946": "YES",
@@ -71,3 +71,19 @@ def test_distinct_or_missing_geometries_are_written_by_gdal(tmp_path):
     ).set_crs(32616)
     out = write_geojson(gaps, tmp_path / "gaps.geojson")
     assert out.read_bytes() == _direct(gaps, tmp_path / "g.geojson")
+
+
+def test_layers_sharing_geometries_give_gdals_bytes(tmp_path, regions_by_industry):
+    # regions first: written by GDAL, its geometries then reused for the two
+    # statistics layers (one of them in another attribute order)
+    regions = regions_by_industry[regions_by_industry["industry"] == "3141"]
+    layers = {
+        "regions": regions.drop(columns="industry"),
+        "lq": regions_by_industry,
+        "lisa": regions_by_industry.iloc[::-1][["industry", "lq", "geometry"]],
+    }
+    out = write_geojson_layers(layers, tmp_path / "geojson")
+    assert sorted(out) == ["lisa", "lq", "regions"]
+    for name, gdf in layers.items():
+        assert out[name] == tmp_path / "geojson" / f"{name}.geojson"
+        assert out[name].read_bytes() == _direct(gdf, tmp_path / f"{name}.gdal.json")
