@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import io
 import os
 import sys
@@ -485,6 +486,10 @@ def _run(
     job = defs.resolve_job_def("refresh_clusters_job")
     # made before any worker is forked: a fresh instance's tables are created once
     instance = _process_instance(os.getpid(), os.environ["DAGSTER_HOME"])
+    # The imported libraries and definitions are a few million long-lived objects
+    # that every full garbage collection would scan again: frozen, they are skipped
+    # (a year's run: 19.4 -> 16 CPU-s), and forked workers share their pages.
+    gc.freeze()
     print(
         f"agglo: running study {study.name!r}, year(s) {wanted}, in the Dagster "
         f"instance at {os.environ['DAGSTER_HOME']}",
