@@ -180,10 +180,24 @@ def _ensure_partitions_know(name: str, years: list[int]) -> None:
 
 @cache
 def _process_instance(pid: int, home: str):
-    """The Dagster instance at ``home`` (``$DAGSTER_HOME``) of process ``pid``."""
+    """The Dagster instance at ``home`` (``$DAGSTER_HOME``) of process ``pid``; its
+    event log keeps its SQLite files open (`PooledSqliteEventLogStorage`) unless
+    ``dagster.yaml`` configures a storage of its own."""
     import dagster as dg
+    from dagster._core.instance.ref import InstanceRef
 
-    return dg.DagsterInstance.get()
+    from pipelines.event_log import pooled_event_log_overrides
+
+    ref = InstanceRef.from_dir(home, overrides=pooled_event_log_overrides(home))
+    return dg.DagsterInstance.from_ref(ref)
+
+
+def _close_event_log_files(instance) -> None:
+    """Checkpoint and close the event log files this process keeps open, so a
+    finished run leaves no write-ahead log beside its database."""
+    close = getattr(instance.event_log_storage, "close_files", None)
+    if close is not None:
+        close()
 
 
 def _run_year(job, name: str, check_names, instance, year: int, key: str) -> int:
@@ -317,8 +331,14 @@ def _orphan_watch(events, parent: int) -> None:
     threading.Thread(target=watch, name="agglo-orphan-watch", daemon=True).start()
 
 
-def _year_worker(run_year, tasks, events, stop, parent: int) -> None:
+def _year_worker(run_year, tasks, events, stop, parent: int, threads: int) -> None:
     _orphan_watch(events, parent)
+    # The workers share the cores: numba's parallel LISA kernel gets the worker's
+    # share, not a thread per core in every worker (3 workers on 2 cores:
+    # 55 -> 52 CPU-s for the demo).
+    import numba
+
+    numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
     out, err = _Lines(events, "out"), _Lines(events, "err")
     sys.stdout, sys.stderr = out, err
     while (year := tasks.get()) is not None:
@@ -362,10 +382,11 @@ def _run_years_side_by_side(
         tasks.put(None)
     sys.stdout.flush()
     sys.stderr.flush()  # else a child would print the parent's buffer again
+    threads = max(1, len(os.sched_getaffinity(0)) // workers)
     processes = [
         context.Process(
             target=_year_worker,
-            args=(run_year, tasks, events, stop, os.getpid()),
+            args=(run_year, tasks, events, stop, os.getpid(), threads),
             daemon=True,
         )
         for _ in range(workers)
@@ -486,6 +507,7 @@ def _run(
     job = defs.resolve_job_def("refresh_clusters_job")
     # made before any worker is forked: a fresh instance's tables are created once
     instance = _process_instance(os.getpid(), os.environ["DAGSTER_HOME"])
+    _close_event_log_files(instance)  # workers open their own
     # The imported libraries and definitions are a few million long-lived objects
     # that every full garbage collection would scan again: frozen, they are skipped
     # (a year's run: 19.4 -> 16 CPU-s), and forked workers share their pages.
@@ -501,7 +523,10 @@ def _run(
         key = partition_key_for(study.name, year)
         # the instance of this process: a forked year worker opens its own
         here = _process_instance(os.getpid(), os.environ["DAGSTER_HOME"])
-        return _run_year(job, study.name, check_names, here, year, key)
+        try:
+            return _run_year(job, study.name, check_names, here, year, key)
+        finally:
+            _close_event_log_files(here)
 
     trends = len(study.analysis_years) >= MIN_TREND_YEARS and set(
         study.analysis_years
@@ -533,6 +558,7 @@ def _run(
         )
     elif trends:
         status = _run_trends(defs, instance, study.name, wanted, check_names)
+        _close_event_log_files(instance)
         if status:
             return status
     print(
@@ -574,6 +600,10 @@ def main(argv: list[str] | None = None) -> int:
         return _validate(args.study)
     if args.jobs < 1:
         parser.error(f"--jobs must be at least 1; got {args.jobs}")
+    # Before GNU OpenMP loads (with scikit-learn, under libpysal; numba's parallel
+    # layer): its idle threads spin after every parallel region, taking the
+    # cycles of the other year workers (demo, second run: 62 -> 60 CPU-s).
+    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
     return _run(args.study, args.out, args.year, args.jobs)
 
 
