@@ -554,7 +554,10 @@ def k_density(
     linearly binned on a grid of step ``h / 25`` before smoothing, which keeps
     the cost linear in the number of pairs (relative error below 1e-4). The
     observed and simulated pair distances are binned in one compiled pass (numba,
-    cached on disk) that gives the same floats as ``pdist`` and ``np.bincount``;
+    cached on disk) that gives the same floats as ``pdist`` and ``np.bincount``
+    when every site has a location of its own (sites sharing one, such as firms
+    geocoded to a postcode centroid, are paired once with their multiplicities:
+    the same sums to a relative 1e-14, about 2.5 times faster on the demo);
     the median and quartiles come from one partition each, equal to
     ``np.median`` and ``np.percentile`` bit for bit.
 
@@ -857,13 +860,21 @@ class _BinnedKDE:
         """``of_sites`` of the sites ``draws[s]`` (indices into x, y), one row each."""
         n = draws.shape[1]
         # one dtype and layout for every caller: a new one would compile anew
-        x, y = np.ascontiguousarray(x, float), np.ascontiguousarray(y, float)
+        xy = np.column_stack([np.asarray(x, float), np.asarray(y, float)])
+        # Sites sharing a location (firms geocoded to one postcode centroid: the
+        # demo's 6,361 firms stand on 1,427 points) are paired once, weighted.
+        locations, location_of = np.unique(xy, axis=0, return_inverse=True)
+        location_x = np.ascontiguousarray(locations[:, 0])
+        location_y = np.ascontiguousarray(locations[:, 1])
+        location_of = np.ascontiguousarray(location_of.ravel(), np.int64)
         draws = np.ascontiguousarray(draws, np.int64)
         out = np.empty((len(draws), len(self.kernel)))
         chunk = max(1, _COUNTS_CHUNK // self.n_bins)
         bins = (self.reach_sq, self.step, self.n_bins)
         for start in range(0, len(draws), chunk):
-            counts = _binned_pair_counts(x, y, draws[start : start + chunk], *bins)
+            counts = _binned_pair_counts(
+                location_x, location_y, location_of, draws[start : start + chunk], *bins
+            )
             for s, row in enumerate(counts, start):
                 # one matrix-vector product per draw as in __call__: one matrix
                 # product would sum in another order and change the last bits
@@ -886,10 +897,16 @@ def _squared_limit(reach: float) -> float:
 
 
 @njit(cache=True, nogil=True)
-def _binned_pair_counts(x, y, draws, reach_sq, step, n_bins):  # pragma: no cover
-    # _BinnedKDE's two bincounts over pdist(xy[draw]) for each draw, bit for bit,
-    # without the 500k-pair temporaries: each bin sums its pairs in pdist's order
-    # (i < j, row by row), from pdist's sqrt(dx**2 + dy**2). Per row: squared
+def _binned_pair_counts(
+    location_x, location_y, location_of, draws, reach_sq, step, n_bins
+):  # pragma: no cover
+    # _BinnedKDE's two bincounts over pdist(xy[draw]) for each draw, without the
+    # 500k-pair temporaries. The sites of a draw are grouped by location (first
+    # seen first) with their multiplicity w: a pair of locations counts w_i w_j
+    # times, the w (w - 1) / 2 pairs within a location at distance 0. When every
+    # site has a location of its own the weights are 1.0 and this is pdist's
+    # order (i < j, row by row) and its floats, bit for bit; with shared ones the
+    # bins are the same sums grouped otherwise (relative 1e-14). Per row: squared
     # distances (vectorised); pairs within reach kept without a branch (a third
     # are beyond it, at random) and before the sqrt, as sqrt and the division
     # bound the speed (exact, see _squared_limit); bin and fraction (vectorised:
@@ -897,24 +914,42 @@ def _binned_pair_counts(x, y, draws, reach_sq, step, n_bins):  # pragma: no cove
     # All draws in one call: no per-draw dispatch and copies.
     n_draws, n = draws.shape
     counts = np.empty((n_draws, n_bins))
+    multiplicity = np.zeros(len(location_x), dtype=np.int64)
+    seen = np.empty(n, dtype=np.int64)
     xs = np.empty(n)
     ys = np.empty(n)
+    ws = np.empty(n)
     sq = np.empty(n)
     near = np.empty(n)
+    near_w = np.empty(n)
     lo = np.empty(n, dtype=np.int32)
     frac = np.empty(n)
     lower = np.empty(n_bins)
     upper = np.empty(n_bins)
     for s in range(n_draws):
+        u = 0
         for j in range(n):
-            xs[j] = x[draws[s, j]]
-            ys[j] = y[draws[s, j]]
+            loc = location_of[draws[s, j]]
+            if multiplicity[loc] == 0:
+                seen[u] = loc
+                u += 1
+            multiplicity[loc] += 1
+        same = 0.0
+        for k in range(u):
+            loc = seen[k]
+            w = multiplicity[loc]
+            xs[k] = location_x[loc]
+            ys[k] = location_y[loc]
+            ws[k] = w
+            same += w * (w - 1) // 2
+            multiplicity[loc] = 0
         lower[:] = 0.0
         upper[:] = 0.0
-        for i in range(n - 1):
+        for i in range(u - 1):
             xi = xs[i]
             yi = ys[i]
-            m = n - i - 1
+            wi = ws[i]
+            m = u - i - 1
             for k in range(m):
                 dx = xi - xs[i + 1 + k]
                 dy = yi - ys[i + 1 + k]
@@ -922,6 +957,7 @@ def _binned_pair_counts(x, y, draws, reach_sq, step, n_bins):  # pragma: no cove
             kept = 0
             for k in range(m):
                 near[kept] = sq[k]
+                near_w[kept] = wi * ws[i + 1 + k]
                 kept += sq[k] < reach_sq
             for k in range(kept):
                 pos = np.sqrt(near[k]) / step
@@ -930,8 +966,9 @@ def _binned_pair_counts(x, y, draws, reach_sq, step, n_bins):  # pragma: no cove
                 frac[k] = pos - b
             for k in range(kept):
                 b = np.uint32(lo[k])  # unsigned: no negative-index wraparound
-                lower[b] += 1.0 - frac[k]
-                upper[b + np.uint32(1)] += frac[k]
+                lower[b] += (1.0 - frac[k]) * near_w[k]
+                upper[b + np.uint32(1)] += frac[k] * near_w[k]
+        lower[0] += same  # distance 0: bin 0, fraction 0
         for b in range(n_bins):
             counts[s, b] = lower[b] + upper[b]
     return counts

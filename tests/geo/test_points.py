@@ -456,15 +456,15 @@ def test_binned_pair_counts_of_many_draws_equal_the_numpy_path_bit_for_bit(
     background, monkeypatch, per_call
 ):
     # The draws go through one compiled call (or, with many bins, several). Each
-    # row must still be the very floats of kde(pdist(xy[draw])), with firms
-    # stacked on one point (distance 0) and pairs within a few ulps of the
-    # kernel's reach (kept or not by the squared distance, before any sqrt).
+    # row must still be the very floats of kde(pdist(xy[draw])), with sites at
+    # distance 0 and pairs within a few ulps of the kernel's reach (kept or not
+    # by the squared distance, before any sqrt).
     kde = _BinnedKDE(np.linspace(0.0, 2_000.0, 101), 350.0)
     edge = [kde.reach * (1 + k * 2.0**-52) for k in range(-4, 5)]
     xy = np.vstack(
         [
             background[:40],
-            [(0.0, 0.0)] * 4,
+            [(0.0, 0.0), (-0.0, 0.0), (0.0, -0.0)],  # one place, three locations
             [(d, 0.0) for d in edge],
             [(d / math.sqrt(2), d / math.sqrt(2)) for d in edge],
         ]
@@ -475,6 +475,41 @@ def test_binned_pair_counts_of_many_draws_equal_the_numpy_path_bit_for_bit(
     rows = kde.of_draws(xy[:, 0], xy[:, 1], draws)
     for draw, row in zip(draws, rows, strict=True):
         np.testing.assert_array_equal(row, kde(pdist(xy[draw])))
+
+
+def test_binned_pair_counts_of_co_located_sites_equal_the_numpy_path(background):
+    # Firms geocoded to one postcode centroid share a location: each location is
+    # paired once with its multiplicity, so the bins are the numpy path's sums
+    # grouped otherwise - equal to a few ulps, the distance-0 bin exactly.
+    rng = np.random.default_rng(2)
+    centroids = background[:30]
+    xy = np.vstack([centroids[rng.integers(0, 30, 400)], background[30:130]])
+    kde = _BinnedKDE(np.linspace(0.0, 8_000.0, 101), 700.0)
+    draws = np.stack([rng.choice(len(xy), 120, replace=False) for _ in range(6)])
+    rows = kde.of_draws(xy[:, 0], xy[:, 1], draws)
+    for draw, row in zip(draws, rows, strict=True):
+        expected = kde(pdist(xy[draw]))
+        np.testing.assert_allclose(row, expected, rtol=1e-13, atol=0)
+    # the weights change the order of the sums, not what is summed: the raw
+    # bins of one draw are those of np.bincount to 1e-13, distance 0 exactly
+    d = pdist(xy[draws[0]])
+    pos = d[d < kde.reach] / kde.step
+    lo = pos.astype(np.int64)
+    frac = pos - lo
+    bins = np.bincount(lo, 1.0 - frac, kde.n_bins + 1)[: kde.n_bins]
+    bins += np.bincount(lo + 1, frac, kde.n_bins + 1)[: kde.n_bins]
+    locations, location_of = np.unique(xy, axis=0, return_inverse=True)
+    raw = _binned_pair_counts(
+        locations[:, 0].copy(),
+        locations[:, 1].copy(),
+        location_of.ravel().astype(np.int64),
+        draws[:1],
+        kde.reach_sq,
+        kde.step,
+        kde.n_bins,
+    )[0]
+    assert raw[0] == bins[0] == (d == 0).sum() > 0
+    np.testing.assert_allclose(raw, bins, rtol=1e-13, atol=1e-9)
 
 
 @pytest.mark.parametrize("reach", [0.1, 1.0, 3.0, 12_345.678, 205_329.69986872634])
