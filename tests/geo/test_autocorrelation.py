@@ -13,6 +13,7 @@ import libpysal
 import numpy as np
 import pandas as pd
 import pytest
+from esda.moran import Moran
 from libpysal.graph import Graph
 from shapely.geometry import box
 
@@ -143,6 +144,27 @@ def test_global_seed_reproduces_and_restores_numpy_state(columbus):
     assert np.random.random() == expected_next  # global RNG untouched
     b = global_moran(noise, g, permutations=199, seed=7)
     assert a == b
+
+
+def test_global_p_sim_equals_esda_at_the_same_seed(columbus):
+    # The permutations are esda's, drawn in the same order from the same seed and
+    # lagged in one product instead of one by one: the same p_sim, always, for
+    # strong and weak autocorrelation alike.
+    y, g = columbus
+    rng = np.random.default_rng(4)
+    for trial in range(12):
+        values = y if trial % 3 == 0 else y * 0 + rng.normal(size=len(y))
+        seed = int(rng.integers(0, 2**31))
+        ours = global_moran(values, g, permutations=199, seed=seed)
+        np.random.seed(seed)
+        theirs = Moran(
+            values.reindex(g.unique_ids).to_numpy(),
+            g,
+            transformation=g.transformation,
+            permutations=199,
+        )
+        assert ours.p_sim == theirs.p_sim
+        assert ours.I == theirs.I
 
 
 # ------------------------------------------------------------------ input checks
