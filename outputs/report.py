@@ -298,7 +298,12 @@ class _IndustryFigure:
                 else:
                     ax.set_axis_off()
         self.scatter = _ScatterPanel(axes.pop(0)) if has_scatter else None
-        self.laid_out = False
+        # Laid out once, before any industry is drawn, so an industry's figure
+        # looks the same whichever industry came first (tight_layout draws the
+        # figure: once per report, not per industry). The layout engine it leaves
+        # would make every savefig draw the figure twice; the layout is done.
+        self.figure.tight_layout()
+        self.figure.set_layout_engine(None)
 
     def draw(self, lisa, lq, own, scatter, moran_i) -> None:
         """``lisa`` and ``lq`` are (rows, region outlines) of one industry."""
@@ -328,12 +333,6 @@ class _IndustryFigure:
             )
         if self.scatter is not None:
             self.scatter.update(lisa, scatter, moran_i)
-        if not self.laid_out:
-            self.figure.tight_layout()
-            # tight_layout leaves a placeholder layout engine, which makes every
-            # savefig draw the figure twice; the layout is done, so drop it
-            self.figure.set_layout_engine(None)
-            self.laid_out = True
 
 
 class _IndustryFigures:
@@ -374,6 +373,13 @@ class _ScatterPanel:
     def __init__(self, ax) -> None:
         self.ax = ax
         self.points = self.fit = None
+        ax.set_xlabel("standardised LQ (z)", fontsize=8)
+        ax.set_ylabel("spatial lag of z", fontsize=8)
+        ax.tick_params(labelsize=7)
+        # what the figure is laid out with, before any industry (see _IndustryFigure)
+        ax.set_xlim(-2.5, 2.5)
+        ax.set_ylim(-2.5, 2.5)
+        ax.set_title("Moran scatterplot, I = 0.000", fontsize=10, y=1.0)
 
     def update(self, lisa, scatter: pd.DataFrame, moran_i: float | None) -> None:
         ax = self.ax
@@ -397,15 +403,16 @@ class _ScatterPanel:
             ax.axhline(0, color="#999", linewidth=0.6)
             ax.axvline(0, color="#999", linewidth=0.6)
             (self.fit,) = ax.plot(xs, slope * xs, color="#b2182b", linewidth=1.2)
-            ax.set_xlabel("standardised LQ (z)", fontsize=8)
-            ax.set_ylabel("spatial lag of z", fontsize=8)
-            ax.tick_params(labelsize=7)
         else:
             self.points.set_offsets(np.column_stack([scatter["z"], scatter["lag"]]))
             self.points.set_facecolor(colours)
             self.fit.set_data(xs, slope * xs)
-            ax.relim()
-            ax.autoscale_view()
+        # the limits from this industry's points and lines alone (relim leaves
+        # collections out, so the points are added as ax.scatter adds them)
+        ax.relim()
+        ax.update_datalim(np.column_stack([scatter["z"], scatter["lag"]]))
+        ax.set_autoscale_on(True)
+        ax.autoscale_view()
         shown = moran_i if moran_i is not None else slope
         ax.set_title(f"Moran scatterplot, I = {shown:.3f}", fontsize=10, y=1.0)
 
