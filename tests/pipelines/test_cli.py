@@ -54,6 +54,46 @@ def test_validate_reports_missing_inputs(tmp_path, capsys):
     )
 
 
+def test_the_command_exits_with_the_status_and_all_its_output(tmp_path):
+    # `agglo` ends its process at once after `main` (no module teardown): the
+    # status, the output written to a pipe and the exit handlers must survive it
+    agglo = Path(sys.executable).with_name("agglo")
+    assert agglo.is_file(), "the project is installed (make .venv/.installed)"
+    study = tmp_path / "s.yaml"
+    study.write_text(
+        yaml.safe_dump(
+            {
+                "name": "x",
+                "year": 2024,
+                "crs": "EPSG:32616",
+                "regions": {"path": "r.gpkg", "id": "id"},
+                "registry": {"path": "f.csv"},
+            }
+        )
+    )
+    refused = subprocess.run(
+        [agglo, "run", "--study", str(study)], capture_output=True, text=True
+    )
+    assert refused.returncode == 2
+    assert f"registry.path: file not found: {tmp_path / 'f.csv'}" in refused.stderr
+    demo = prepare_demo_study(tmp_path / "demo")
+    marker = tmp_path / "exit-handler-ran"
+    accepted = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import atexit, pathlib, sys; from pipelines.cli import entry; "
+            f"atexit.register(pathlib.Path({str(marker)!r}).touch); "
+            f"sys.argv = ['agglo', 'validate', '--study', {str(demo)!r}]; entry()",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert accepted.returncode == 0, accepted.stderr
+    assert "are valid" in accepted.stdout
+    assert marker.is_file()
+
+
 def test_validate_accepts_the_demo(tmp_path, capsys):
     study = prepare_demo_study(tmp_path)
     assert main(["validate", "--study", str(study)]) == 0
