@@ -231,12 +231,15 @@ def _as_code(value: object) -> object:
 
 
 def _codes(series: pd.Series) -> pd.Series:
-    return pd.Series(
-        [_as_code(v) for v in series],
-        index=series.index,
-        dtype=object,
-        name=series.name,
-    )
+    """`_as_code` of every value (text columns: stripped, blank -> None)."""
+    values = series.to_numpy(dtype=object, na_value=None)
+    if pd.api.types.infer_dtype(values, skipna=True) == "string":
+        # text ids (most registries): the same as `_as_code`, without its checks
+        # per value (a demo year has ~70,000 ids; 10x faster)
+        codes = [None if v is None else (v.strip() or None) for v in values]
+    else:
+        codes = [_as_code(v) for v in values]
+    return pd.Series(codes, index=series.index, dtype=object, name=series.name)
 
 
 def _ids(series: pd.Series, name: str) -> pd.Series:

@@ -14,6 +14,8 @@ from geo.ecosystem import (
     NETWORK_MEASURES,
     RATE_COLUMNS,
     EntryRules,
+    _as_code,
+    _codes,
     actor_reputation,
     cluster_members,
     ecosystem_measures,
@@ -740,3 +742,26 @@ def test_blank_ids_are_empty_ids(triangle_pendant):
         ecosystem_measures(
             actors, ties.assign(source=["", *ties["source"][1:]]), members, year=2016
         )
+
+
+@pytest.mark.parametrize(
+    "values, dtype",
+    [
+        ([" a1 ", "", None, "b2", "\tc3\n"], "string[pyarrow]"),
+        ([" a1 ", "", None, "b2"], "string[python]"),
+        ([" a1 ", "", None, np.nan, "b2"], object),
+        ([1, "a ", 2.0, None, " ", np.nan, pd.NA, 3.5], object),
+        ([3141.0, np.nan, 12.5], "float64"),
+        ([1, None, 3], "Int64"),
+        (["x", None, " y"], "category"),
+    ],
+)
+def test_ids_and_codes_of_a_column_are_those_of_each_value(values, dtype):
+    # _codes takes a shortcut for text columns: it must agree with _as_code
+    column = pd.Series(
+        values, dtype=dtype, name="id", index=range(10, 10 + len(values))
+    )
+    codes = _codes(column)
+    assert codes.tolist() == [_as_code(v) for v in column]
+    assert codes.dtype == object and codes.name == "id"
+    assert codes.index.equals(column.index)
