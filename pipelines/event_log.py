@@ -25,6 +25,11 @@ Three things the stock class gets from closing connections are kept by hand:
 - **a long-lived process** (the webserver, a notebook) keeps at most
   ``MAX_OPEN_FILES`` files open, closing the least recently used.
 
+A new run's file is a copy of an empty one made once per Dagster release
+(``.run-template-<release>.db`` beside the run files; a dot file, which the stock
+class's listing of ``*.db`` never sees): creating the tables and stamping the
+schema revision with Alembic, as the stock class does for every run, took 0.13 s.
+
 Commits use ``PRAGMA synchronous=NORMAL``, SQLite's recommended setting in WAL
 mode: a commit survives a crash of the process; a power cut may lose the last
 commits before the next checkpoint, never the database. Dagster's stock class
@@ -38,6 +43,8 @@ its SQLite default (see `pooled_event_log_overrides`). An instance on PostgreSQL
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
@@ -48,7 +55,11 @@ from typing import Any
 import sqlalchemy as db
 from dagster._core.storage.event_log import SqliteEventLogStorage
 from dagster._core.storage.sql import create_engine
-from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS
+from dagster._core.storage.sqlite import (
+    SQLITE_BUSY_TIMEOUT_SECONDS,
+    create_db_conn_string,
+)
+from dagster.version import __version__ as DAGSTER_VERSION
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool, QueuePool
 
@@ -123,19 +134,56 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
                 self._engines.pop(stale).dispose()
             return engine
 
+    def _initdb_file(self, folder: str, stem: str) -> None:
+        """Tables and schema revision in ``<folder>/<stem>.db``, as the stock class
+        makes them, on a connection of its own (creating the tables inspects the
+        file on a second one)."""
+        setup = create_engine(
+            create_db_conn_string(folder, stem),
+            poolclass=NullPool,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+        )
+        self._initdb(setup)
+        setup.dispose()
+
+    def run_template(self) -> str:
+        """Path of the empty run database new runs' files are copied from (made
+        on first use, for the installed Dagster release)."""
+        stem = f".run-template-{DAGSTER_VERSION}"
+        template = os.path.join(self._base_dir, f"{stem}.db")
+        if not os.path.exists(template):
+            staged = f"{stem}-{os.getpid()}-{threading.get_ident()}"
+            self._initdb_file(self._base_dir, staged)
+            staged_path = os.path.join(self._base_dir, f"{staged}.db")
+            # everything into the file itself: the copies take the file alone
+            with sqlite3.connect(staged_path) as raw:
+                raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            raw.close()
+            os.replace(staged_path, template)
+        return template
+
+    def _new_run_file(self, shard: str) -> bool:
+        """Create ``<shard>.db`` as a copy of `run_template`; False when the file
+        exists already (a run resumed, or written by another process)."""
+        path = self.path_for_shard(shard)
+        if os.path.exists(path):
+            return False
+        staged = f"{path}.{os.getpid()}.tmp"
+        shutil.copyfile(self.run_template(), staged)
+        try:
+            os.link(staged, path)  # never over a file another process made
+        except FileExistsError:
+            return False
+        finally:
+            os.unlink(staged)
+        return True
+
     @contextmanager
     def _connect(self, shard: str) -> Iterator[Connection]:
         with self._db_lock:
             if shard not in self._initialized_dbs:
-                # as the stock class does, on a connection of its own: creating
-                # the tables of a new file inspects it on a second connection
-                setup = create_engine(
-                    self.conn_string_for_shard(shard),
-                    poolclass=NullPool,
-                    connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
-                )
-                self._initdb(setup)
-                setup.dispose()
+                if shard == INDEX_SHARD or not self._new_run_file(shard):
+                    self._initdb_file(self._base_dir, shard)
                 self._initialized_dbs.add(shard)
             engine = self._engine(shard)
             with engine.connect() as conn:

@@ -177,3 +177,41 @@ def test_a_long_lived_process_keeps_few_files_open(tmp_path, monkeypatch, keep):
     assert len(instance.event_log_storage._engines) <= keep  # noqa: SLF001
     stock = _stock_instance(tmp_path)
     assert all(stock.all_logs(run_id) for run_id in runs)
+
+
+def _schema(path: Path) -> tuple[list, list]:
+    with sqlite3.connect(path) as con:
+        tables = con.execute(
+            "SELECT type, name, sql FROM sqlite_master ORDER BY type, name"
+        ).fetchall()
+        revision = con.execute("SELECT version_num FROM alembic_version").fetchall()
+    con.close()
+    return tables, revision
+
+
+def test_a_new_run_file_is_the_stock_empty_file_copied(tmp_path):
+    stock_home, pooled_home = tmp_path / "stock", tmp_path / "pooled"
+    stock_home.mkdir()
+    pooled_home.mkdir()
+    stock_run = _run(_stock_instance(stock_home))
+    pooled = _pooled_instance(pooled_home)
+    pooled_run = _run(pooled)
+    storage = pooled.event_log_storage
+    template = Path(storage.run_template())
+    assert template.name.startswith(".run-template-") and template.is_file()
+    # the same tables, indexes and schema revision as the stock class creates
+    stock_file = stock_home / "history" / "runs" / f"{stock_run}.db"
+    pooled_file = pooled_home / "history" / "runs" / f"{pooled_run}.db"
+    assert _schema(template) == _schema(stock_file) == _schema(pooled_file)
+    assert _schema(template)[1]  # stamped with a revision
+    # nothing was written to the template itself, and it is not a run
+    with sqlite3.connect(template) as con:
+        assert con.execute("SELECT count(*) FROM event_logs").fetchone() == (0,)
+    con.close()
+    assert storage.get_all_run_ids() == [pooled_run]
+    assert _stock_instance(pooled_home).event_log_storage.get_all_run_ids() == [
+        pooled_run
+    ]
+    # a run file that exists already is kept, not copied over
+    assert not storage._new_run_file(pooled_run)  # noqa: SLF001
+    assert [e.dagster_event_type for e in pooled.all_logs(pooled_run)]
