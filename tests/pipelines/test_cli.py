@@ -34,8 +34,9 @@ def test_validate_names_each_bad_field(tmp_path, capsys):
     assert "extra: unknown key" in err
 
 
-def test_validate_reports_missing_inputs(tmp_path, capsys):
-    study = tmp_path / "s.yaml"
+def _study_without_inputs(folder: Path) -> Path:
+    """A valid study file whose regions and registry files do not exist."""
+    study = folder / "s.yaml"
     study.write_text(
         yaml.safe_dump(
             {
@@ -47,6 +48,11 @@ def test_validate_reports_missing_inputs(tmp_path, capsys):
             }
         )
     )
+    return study
+
+
+def test_validate_reports_missing_inputs(tmp_path, capsys):
+    study = _study_without_inputs(tmp_path)
     assert main(["run", "--study", str(study)]) == 2
     assert (
         f"registry.path: file not found: {tmp_path / 'f.csv'}"
@@ -59,18 +65,7 @@ def test_the_command_exits_with_the_status_and_all_its_output(tmp_path):
     # status, the output written to a pipe and the exit handlers must survive it
     agglo = Path(sys.executable).with_name("agglo")
     assert agglo.is_file(), "the project is installed (make .venv/.installed)"
-    study = tmp_path / "s.yaml"
-    study.write_text(
-        yaml.safe_dump(
-            {
-                "name": "x",
-                "year": 2024,
-                "crs": "EPSG:32616",
-                "regions": {"path": "r.gpkg", "id": "id"},
-                "registry": {"path": "f.csv"},
-            }
-        )
-    )
+    study = _study_without_inputs(tmp_path)
     refused = subprocess.run(
         [agglo, "run", "--study", str(study)], capture_output=True, text=True
     )
